@@ -1,0 +1,45 @@
+"""The public entry points: repair, repair_and_explain, normalize."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+from .config import Config
+from .edits import Edit, Repaired
+
+__all__ = ["normalize", "repair", "repair_and_explain"]
+
+
+def _check_text(text: object) -> str:
+    if isinstance(text, (bytes, bytearray, memoryview)):
+        raise TypeError("vn_repair works on str, not bytes: decode first (e.g. data.decode('utf-8')), "
+                        "or use vn_repair.decode_bytes() to detect the encoding")
+    if not isinstance(text, str):
+        raise TypeError(f"expected str, not {type(text).__name__}")
+    return text
+
+
+def _config(config: Config | None, overrides: dict[str, Any]) -> Config:
+    return (config or Config()).with_overrides(**overrides)
+
+
+def repair_and_explain(text: str, config: Config | None = None, **overrides: Any) -> Repaired:
+    """Repair ``text`` and say how: returns :class:`Repaired` (text, edits)."""
+    _check_text(text)
+    cfg = _config(config, overrides)
+    out = unicodedata.normalize("NFC", text) if cfg.nfc else text
+    edits: tuple[Edit, ...] = ()
+    if out != text:
+        edits = (Edit(0, text, out, "nfc"),)
+    return Repaired(out, edits)
+
+
+def repair(text: str, config: Config | None = None, **overrides: Any) -> str:
+    """Repair ``text`` and return the result."""
+    return repair_and_explain(text, config, **overrides).text
+
+
+def normalize(text: str, config: Config | None = None, **overrides: Any) -> str:
+    """Normalization steps only (no language model)."""
+    return repair(text, config, restore=False, **overrides)
