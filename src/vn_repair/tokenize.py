@@ -1,0 +1,125 @@
+"""A lossless tokenizer: ``"".join(t.text for t in tokenize(s)) == s`` for every string.
+
+It tells word-like runs of letters (which later stages may repair) from numbers, punctuation,
+whitespace, URLs, e-mail addresses and code-like tokens (letters mixed with digits or
+underscores, camelCase, dotted abbreviations such as "V.I.Lenin" or "TP.HCM"), which later
+stages leave alone.  Whether a word is a Vietnamese syllable, a foreign word or a damaged
+syllable is not decided here: that takes the orthography and the damage model.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+from typing import Literal, NamedTuple
+
+import regex
+
+from .orthography import is_valid_syllable, set_tone_style
+
+__all__ = [
+    "BOS",
+    "EOS",
+    "NUM",
+    "PUNCT",
+    "UNK",
+    "Token",
+    "TokenKind",
+    "lm_sentences",
+    "lm_unit",
+    "tokenize",
+]
+
+TokenKind = Literal["word", "number", "punct", "space", "url", "email", "code"]
+
+#: Placeholder characters that stand for one lost letter inside a word.
+PLACEHOLDERS = "?\N{REPLACEMENT CHARACTER}"
+
+_TOKEN_RE = regex.compile(
+    r"""
+    (?P<url>(?:[a-zA-Z][a-zA-Z0-9+.-]*://|www\.)[^\s<>"']*[^\s<>"'.,;:!?)\]}])
+  | (?P<email>[\w.+-]+@[\w-]+(?:\.[\w-]+)+)
+  | (?P<code>
+        [\p{L}\p{M}\d_]*(?:\d[\p{L}\p{M}_]|[\p{L}\p{M}_]\d|_)[\p{L}\p{M}\d_]*   # letters with digits/_
+      | \p{L}[\p{L}\p{M}]*(?:\.\p{L}[\p{L}\p{M}]*)+                             # V.I.Lenin, TP.HCM
+      | \p{Ll}[\p{Ll}\p{M}]*\p{Lu}[\p{L}\p{M}]*                                  # iPhone, camelCase
+      | \p{Lu}[\p{Ll}\p{M}]+\p{Lu}[\p{L}\p{M}]*                                  # EmailPrint
+    )
+  | (?P<word>
+        [\p{L}\p{M}\N{REPLACEMENT CHARACTER}]+(?:\?[\p{L}\p{M}\N{REPLACEMENT CHARACTER}]+)*
+    )
+  | (?P<number>\d+(?:[.,:/]\d+)*)
+  | (?P<space>\s+)
+  | (?P<punct>[^\s\p{L}\p{M}\d]+?(?=[\s\p{L}\p{M}\d]|$)|[^\s\p{L}\p{M}\d])
+    """,
+    regex.VERBOSE | regex.V0,
+)
+
+
+class Token(NamedTuple):
+    """A run of the input: its text, kind and code-point offset."""
+
+    text: str
+    kind: TokenKind
+    start: int
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.text)
+
+
+def tokenize(text: str) -> list[Token]:
+    """Split ``text`` into tokens that join back to it exactly."""
+    return [Token(m.group(), m.lastgroup, m.start()) for m in _TOKEN_RE.finditer(text)]  # type: ignore[misc]
+
+
+# Units of the language model.
+BOS = "<s>"
+EOS = "</s>"
+UNK = "<unk>"
+NUM = "<num>"
+PUNCT = "<p>"
+
+_SENTENCE_END = frozenset(".!?\N{HORIZONTAL ELLIPSIS}")
+
+
+@lru_cache(maxsize=1 << 18)
+def lm_unit(word: str) -> str:
+    """The language-model unit of a word token: the lowercase syllable with its tone mark in
+    "new" placement, or UNK when the word is not a Vietnamese syllable."""
+    lower = unicodedata.normalize("NFC", word.lower())
+    if not is_valid_syllable(lower):
+        return UNK
+    return set_tone_style(lower, "new")
+
+
+def lm_sentences(text: str) -> list[list[str]]:
+    """Language-model units of ``text``, one list per sentence (boundaries not included).
+
+    Syllables become lowercase "new"-style syllables, numbers NUM, any other word-like token UNK,
+    a run of punctuation PUNCT; punctuation containing . ! ? or … ends a sentence.  Lines
+    always end sentences.
+    """
+    sentences: list[list[str]] = []
+    for line in text.splitlines():
+        current: list[str] = []
+        for m in _TOKEN_RE.finditer(line):
+            kind = m.lastgroup
+            if kind == "space":
+                continue
+            if kind == "word":
+                current.append(lm_unit(m.group()))
+            elif kind == "number":
+                current.append(NUM)
+            elif kind == "punct":
+                if _SENTENCE_END.intersection(m.group()):
+                    if current:
+                        sentences.append(current)
+                    current = []
+                elif not current or current[-1] != PUNCT:
+                    current.append(PUNCT)
+            else:
+                current.append(UNK)
+        if current:
+            sentences.append(current)
+    return sentences
