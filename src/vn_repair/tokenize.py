@@ -9,6 +9,7 @@ syllable is not decided here: that takes the orthography and the damage model.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 from typing import Literal, NamedTuple
@@ -68,9 +69,30 @@ class Token(NamedTuple):
         return self.start + len(self.text)
 
 
+_CHUNK_RE = re.compile(r"\S+|\s+")
+
+
+def _is_plain_word(chunk: str) -> bool:
+    # Letters only, in one of the three ordinary case patterns: the common case, decided
+    # without the full regex.  Anything else (camelCase, digits, marks, punctuation) takes it.
+    return chunk.isalpha() and (chunk.islower() or chunk.istitle() or chunk.isupper())
+
+
 def tokenize(text: str) -> list[Token]:
     """Split ``text`` into tokens that join back to it exactly."""
-    return [Token(m.group(), m.lastgroup, m.start()) for m in _TOKEN_RE.finditer(text)]  # type: ignore[misc]
+    out: list[Token] = []
+    append = out.append
+    for m in _CHUNK_RE.finditer(text):
+        chunk = m.group()
+        start = m.start()
+        if chunk[0].isspace():
+            append(Token(chunk, "space", start))
+        elif _is_plain_word(chunk):
+            append(Token(chunk, "word", start))
+        else:
+            for t in _TOKEN_RE.finditer(chunk):
+                append(Token(t.group(), t.lastgroup, start + t.start()))  # type: ignore[arg-type]
+    return out
 
 
 # Units of the language model.
@@ -103,16 +125,16 @@ def lm_sentences(text: str) -> list[list[str]]:
     sentences: list[list[str]] = []
     for line in text.splitlines():
         current: list[str] = []
-        for m in _TOKEN_RE.finditer(line):
-            kind = m.lastgroup
+        for tok in tokenize(line):
+            kind = tok.kind
             if kind == "space":
                 continue
             if kind == "word":
-                current.append(lm_unit(m.group()))
+                current.append(lm_unit(tok.text))
             elif kind == "number":
                 current.append(NUM)
             elif kind == "punct":
-                if _SENTENCE_END.intersection(m.group()):
+                if _SENTENCE_END.intersection(tok.text):
                     if current:
                         sentences.append(current)
                     current = []
