@@ -1,0 +1,395 @@
+"""Syllable n-gram language model: a memory-mapped backoff model queried in batches.
+
+Units.  Every probability here is a base-10 logarithm (``log10``).  The model predicts
+language-model units as made by :func:`vn_repair.tokenize.lm_sentences`: lowercase syllables
+with the tone mark in "new" placement ("hòa", "thủy"), ``<num>``, ``<p>`` (a punctuation run),
+``<unk>`` (anything else, and syllables outside the vocabulary) and the sentence end ``</s>``.
+A sentence starts in the context ``<s>``; ``<s>`` itself is never predicted (its log10
+probability is :data:`LOG10_ZERO`).
+
+Model.  Interpolated modified Kneser-Ney, pruned, written in backoff form: for a stored n-gram
+``h w`` the stored value is log10 P(w | h); otherwise log10 P(w | h) = bow(h) + log10 P(w | h')
+where h' drops the oldest word of h and bow(h) is 0 when h is not stored.  Backoff weights are
+recomputed after pruning (and after quantization), so every conditional distribution sums to 1.
+
+File layout (format ``vn-repair-ngram``, version :data:`FORMAT_VERSION`)::
+
+    magic  b"VNREPAIR-NGRAM\\n\\0"                 16 bytes
+    n      uint64 little-endian                   length of the JSON header
+    header UTF-8 JSON (sorted keys)               format, versions, order, counts, vocabulary
+                                                  size, provenance, and for every array its
+                                                  offset, dtype and shape
+    arrays raw little-endian numpy arrays, each at a 64-byte aligned offset
+
+Arrays, for an order-N model over V units (ids index ``vocab``):
+
+- ``vocab``: the units, UTF-8, joined by ``"\\n"``;
+- ``uni_logp``, ``uni_bow``: float32[V], log10 P(w) and the backoff weight of context (w,);
+- ``child_1``: uint32[V+1], the bigrams that extend unigram ``w`` are rows
+  ``child_1[w]:child_1[w+1]`` of the order-2 table;
+- for k = 2..N: ``words_k`` uint16 (last word of each k-gram, rows sorted by parent then word),
+  ``logp_k`` (uint8 codes into ``logp_k_codebook`` float32[256], or float32 when unquantized);
+  for k < N also ``bow_k`` (same scheme) and ``child_k`` uint32 (rows of the order-k+1 table).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import mmap
+import os
+import struct
+from collections.abc import Iterable, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "DEFAULT_MODEL_NAME",
+    "FORMAT_NAME",
+    "FORMAT_VERSION",
+    "LOG10_ZERO",
+    "ModelFormatError",
+    "NgramModel",
+    "load_default_model",
+]
+
+FORMAT_NAME = "vn-repair-ngram"
+FORMAT_VERSION = 1
+MAGIC = b"VNREPAIR-NGRAM\n\x00"
+#: File name of the embedded default model inside the ``vn_repair.data`` package.
+DEFAULT_MODEL_NAME = "default-model.bin"
+#: log10 probability used for events the model gives no mass (``<s>`` as a predicted word).
+LOG10_ZERO = -99.0
+_ALIGN = 64
+_WORD_BITS = 16  # words_k are uint16, so the vocabulary has at most 65536 units
+
+
+class ModelFormatError(ValueError):
+    """A model file is not a valid ``vn-repair-ngram`` file; the message names the file."""
+
+
+def _required_arrays(order: int, quantized: bool) -> list[str]:
+    names = ["vocab", "uni_logp", "uni_bow", "child_1"]
+    for k in range(2, order + 1):
+        names += [f"words_{k}", f"logp_{k}"]
+        if quantized:
+            names.append(f"logp_{k}_codebook")
+        if k < order:
+            names += [f"bow_{k}", f"child_{k}"]
+            if quantized:
+                names.append(f"bow_{k}_codebook")
+    return names
+
+
+class NgramModel:
+    """A backoff n-gram model over language-model units; all scores are log10.
+
+    Build one with :func:`vn_repair.train.train_model` (or ``vn-repair train``), open it with
+    :meth:`load`, or use :func:`load_default_model` for the embedded model.
+    """
+
+    def __init__(self, header: dict[str, Any], arrays: dict[str, np.ndarray], path: str | None = None):
+        self.header = header
+        self.path = path
+        self._arrays = arrays
+        where = path or "<in-memory model>"
+        self.order: int = int(header["order"])
+        self.quantized: bool = bool(header["quantized"])
+        for name in _required_arrays(self.order, self.quantized):
+            if name not in arrays:
+                raise ModelFormatError(f"{where}: array {name!r} is missing")
+        self.vocab: list[str] = bytes(arrays["vocab"]).decode("utf-8").split("\n")
+        if len(self.vocab) != int(header["vocab_size"]):
+            raise ModelFormatError(
+                f"{where}: vocabulary has {len(self.vocab)} units, header says {header['vocab_size']}"
+            )
+        self._index = {w: i for i, w in enumerate(self.vocab)}
+        specials = header["specials"]
+        try:
+            self.unk_id: int = self._index[specials["unk"]]
+            self.bos_id: int = self._index[specials["bos"]]
+            self.eos_id: int = self._index[specials["eos"]]
+        except KeyError as exc:
+            raise ModelFormatError(f"{where}: special unit {exc} is not in the vocabulary") from None
+        #: log10 P(w) for every unit id (the unigram distribution; ``<s>`` is LOG10_ZERO).
+        self.unigram_log10: np.ndarray = arrays["uni_logp"]
+        self._uni_bow: np.ndarray = arrays["uni_bow"]
+        self.counts: list[int] = [len(self.vocab)] + [len(arrays[f"words_{k}"]) for k in range(2, self.order + 1)]
+        for k in range(1, self.order):
+            child = arrays[f"child_{k}"]
+            if len(child) != self.counts[k - 1] + 1 or (len(child) and int(child[-1]) != self.counts[k]):
+                raise ModelFormatError(f"{where}: child_{k} does not match the order-{k + 1} table")
+        self._keys: dict[int, np.ndarray] = {}
+        self._normalizer: Any = None
+
+    # ------------------------------------------------------------------ file I/O
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> NgramModel:
+        """Open a model file, memory-mapped (read-only); raises :class:`ModelFormatError` naming
+        the file when it is not a valid model of a supported format version."""
+        path = os.fspath(path)
+        try:
+            with open(path, "rb") as fh:
+                size = os.fstat(fh.fileno()).st_size
+                if size < len(MAGIC) + 8:
+                    raise ModelFormatError(f"{path}: not a vn-repair model (file is only {size} bytes)")
+                buf: Any = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        except OSError as exc:
+            raise OSError(exc.errno, f"cannot open language model {path}: {exc.strerror}") from exc
+        if buf[: len(MAGIC)] != MAGIC:
+            raise ModelFormatError(
+                f"{path}: not a vn-repair model (bad magic {bytes(buf[:len(MAGIC)])!r}; "
+                f"expected {MAGIC!r})"
+            )
+        (hlen,) = struct.unpack_from("<Q", buf, len(MAGIC))
+        start = len(MAGIC) + 8
+        if start + hlen > size:
+            raise ModelFormatError(f"{path}: truncated header ({hlen} bytes announced, file has {size})")
+        try:
+            header = json.loads(bytes(buf[start : start + hlen]).decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ModelFormatError(f"{path}: unreadable header: {exc}") from None
+        if header.get("format") != FORMAT_NAME:
+            raise ModelFormatError(f"{path}: format is {header.get('format')!r}, expected {FORMAT_NAME!r}")
+        if header.get("format_version") != FORMAT_VERSION:
+            raise ModelFormatError(
+                f"{path}: format version {header.get('format_version')!r} is not supported "
+                f"(this vn-repair reads version {FORMAT_VERSION}); rebuild the model with `vn-repair train`"
+            )
+        arrays: dict[str, np.ndarray] = {}
+        for name, (offset, dtype, shape) in header["arrays"].items():
+            dt = np.dtype(dtype)
+            count = int(np.prod(shape)) if shape else 1
+            if offset % _ALIGN or offset + count * dt.itemsize > size:
+                raise ModelFormatError(f"{path}: array {name!r} lies outside the file (truncated?)")
+            arrays[name] = np.frombuffer(buf, dtype=dt, count=count, offset=offset).reshape(shape)
+        return cls(header, arrays, path)
+
+    def to_bytes(self) -> bytes:
+        """The model as file bytes (what :meth:`save` writes)."""
+        return _serialize(self.header, self._arrays)
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the model to ``path`` (same bytes for the same model)."""
+        tmp = Path(os.fspath(path) + ".tmp")
+        tmp.write_bytes(self.to_bytes())
+        os.replace(tmp, path)
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{k + 1}-grams={c}" for k, c in enumerate(self.counts))
+        return f"NgramModel(order={self.order}, {counts}, path={self.path!r})"
+
+    # ------------------------------------------------------------------ vocabulary
+
+    def word_id(self, word: str) -> int:
+        """Id of a unit; a word spelled otherwise (capitals, "old" tone placement) is normalised
+        as the training did; anything outside the vocabulary gives :attr:`unk_id`."""
+        i = self._index.get(word)
+        if i is not None:
+            return i
+        if self._normalizer is None:
+            from .tokenize import lm_unit
+
+            self._normalizer = lm_unit
+        return self._index.get(self._normalizer(word), self.unk_id)
+
+    def ids(self, words: Iterable[str]) -> np.ndarray:
+        """int32 ids of ``words`` (see :meth:`word_id`)."""
+        return np.fromiter((self.word_id(w) for w in words), dtype=np.int32)
+
+    # ------------------------------------------------------------------ queries
+
+    def _level_keys(self, k: int) -> np.ndarray:
+        """Sorted uint64 search keys ``parent_row << 16 | word`` of the order-k table (k >= 2),
+        built on first use so that loading stays cheap."""
+        keys = self._keys.get(k)
+        if keys is None:
+            child = self._arrays[f"child_{k - 1}"]
+            parents = np.repeat(np.arange(len(child) - 1, dtype=np.uint64), np.diff(child.astype(np.int64)).astype(np.int64))
+            keys = (parents << np.uint64(_WORD_BITS)) | self._arrays[f"words_{k}"].astype(np.uint64)
+            self._keys[k] = keys
+        return keys
+
+    def _find(self, k: int, parent: np.ndarray, word: np.ndarray) -> np.ndarray:
+        """Row of the k-gram (parent row of order k-1, word) in the order-k table, or -1."""
+        keys = self._level_keys(k)
+        if not len(keys):
+            return np.full(len(word), -1, dtype=np.int64)
+        ok = parent >= 0
+        q = (np.where(ok, parent, 0).astype(np.uint64) << np.uint64(_WORD_BITS)) | word.astype(np.uint64)
+        pos = np.searchsorted(keys, q)
+        np.minimum(pos, len(keys) - 1, out=pos)
+        found = ok & (keys[pos] == q)
+        return np.where(found, pos, -1)
+
+    def _values(self, name: str, rows: np.ndarray) -> np.ndarray:
+        """Dequantized log10 values of ``name`` at ``rows`` (rows >= 0)."""
+        arr = self._arrays[name]
+        if self.quantized:
+            return self._arrays[name + "_codebook"][arr[rows]]
+        return arr[rows]
+
+    def log10_prob_batch(self, contexts: np.ndarray, words: np.ndarray) -> np.ndarray:
+        """log10 P(words[i] | contexts[i]) for every i, as float32, fully vectorized.
+
+        ``contexts`` is int32 of shape (n, order - 1), oldest word first; pad at the start of a
+        sentence with :attr:`bos_id` (the context of the first word is all ``<s>``); pad with
+        :attr:`eos_id` where the history is unknown (``</s>`` is never a stored context, so the
+        query backs off to the shorter context without penalty).  ``words`` is int32 of shape (n,).
+        Ids come from :meth:`word_id` / :meth:`ids`.
+        """
+        ctx = np.asarray(contexts)
+        w = np.asarray(words)
+        n = len(w)
+        width = self.order - 1
+        if ctx.ndim != 2 or ctx.shape != (n, width):
+            raise ValueError(f"contexts must have shape ({n}, {width}) for an order-{self.order} model, "
+                             f"got {ctx.shape}")
+        if n == 0:
+            return np.zeros(0, dtype=np.float32)
+        V = len(self.vocab)
+        for name, a in (("words", w), ("contexts", ctx)):
+            if a.size and (int(a.min()) < 0 or int(a.max()) >= V):
+                raise ValueError(f"{name} holds ids outside [0, {V}): use model.word_id()/ids()")
+        w = w.astype(np.int64, copy=False)
+        ctx = ctx.astype(np.int64, copy=False)
+        # node[j]: row of the j-gram made of the last j context words (-1: not stored).
+        node: dict[int, np.ndarray] = {1: ctx[:, width - 1]} if width else {}
+        for j in range(2, width + 1):
+            row = ctx[:, width - j]
+            for k in range(2, j + 1):
+                row = self._find(k, row, ctx[:, width - j + k - 1])
+            node[j] = row
+        res = self.unigram_log10[w].astype(np.float64)
+        for k in range(2, self.order + 1):
+            parent = node[k - 1]
+            row = self._find(k, parent, w)
+            found = row >= 0
+            if k - 1 == 1:
+                bow = self._uni_bow[parent].astype(np.float64)
+            else:
+                bow = np.where(parent >= 0, self._values(f"bow_{k - 1}", np.maximum(parent, 0)), 0.0)
+            if self.counts[k - 1]:
+                lp = self._values(f"logp_{k}", np.maximum(row, 0))
+                res = np.where(found, lp, res + bow)
+            else:
+                res = res + bow
+        return res.astype(np.float32)
+
+    def _context_of(self, context: Sequence[int]) -> list[int]:
+        width = self.order - 1
+        ctx = list(context)[-width:] if width else []
+        return [self.bos_id] * (width - len(ctx)) + ctx
+
+    def log10_prob(self, word: str, context: Sequence[str]) -> float:
+        """log10 P(word | context); ``context`` is the preceding units, oldest first (only the
+        last order-1 are used); a shorter context is padded with ``<s>``, i.e. it is read as the
+        start of a sentence."""
+        ctx = self._context_of([self.word_id(c) for c in context])
+        return float(
+            self.log10_prob_batch(np.array([ctx], dtype=np.int32), np.array([self.word_id(word)], dtype=np.int32))[0]
+        )
+
+    def _sentence_queries(self, ids: Sequence[int], bos: bool, eos: bool) -> tuple[np.ndarray, np.ndarray]:
+        width = self.order - 1
+        seq = list(ids) + ([self.eos_id] if eos else [])
+        # ``</s>`` never starts a stored n-gram, so as context it means "no history": the query
+        # backs off to the lower orders at no cost.  That is how an unknown start is scored.
+        pad = self.bos_id if bos else self.eos_id
+        padded = [pad] * width + list(ids)
+        ctx = np.empty((len(seq), width), dtype=np.int32)
+        for i in range(len(seq)):
+            ctx[i] = padded[i : i + width]
+        return ctx, np.asarray(seq, dtype=np.int32)
+
+    def score_sentence(self, words: Sequence[str], bos: bool = True, eos: bool = True) -> float:
+        """log10 P of a sentence of units: the sum of log10 P(w_i | history), with the history
+        starting at ``<s>`` when ``bos`` and ``</s>`` predicted at the end when ``eos``."""
+        ctx, w = self._sentence_queries([self.word_id(x) for x in words], bos, eos)
+        return float(self.log10_prob_batch(ctx, w).astype(np.float64).sum())
+
+    def _batch_of_sentences(self, sentences: Iterable[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
+        width = self.order - 1
+        stream: list[int] = []
+        for sent in sentences:
+            stream.extend([self.bos_id] * max(width, 1))
+            stream.extend(self.word_id(x) for x in sent)
+            stream.append(self.eos_id)
+        arr = np.asarray(stream, dtype=np.int32)
+        targets = np.flatnonzero(arr != self.bos_id)
+        if width:
+            ctx = np.stack([arr[targets - width + j] for j in range(width)], axis=1)
+        else:
+            ctx = np.zeros((len(targets), 0), dtype=np.int32)
+        return ctx, arr[targets]
+
+    def perplexity(self, sentences: Iterable[Sequence[str]]) -> float:
+        """Perplexity over sentences of units, each scored from ``<s>`` and including ``</s>``
+        among the predicted tokens; ``<unk>`` counts as a token (it is a unit of the model)."""
+        total = 0.0
+        count = 0
+        batch: list[Sequence[str]] = []
+        for sent in sentences:
+            batch.append(sent)
+            if len(batch) >= 4096:
+                t, c = self._score_many(batch)
+                total, count, batch = total + t, count + c, []
+        if batch:
+            t, c = self._score_many(batch)
+            total, count = total + t, count + c
+        if count == 0:
+            raise ValueError("perplexity of an empty text")
+        return float(10.0 ** (-total / count))
+
+    def _score_many(self, sentences: list[Sequence[str]]) -> tuple[float, int]:
+        ctx, w = self._batch_of_sentences(sentences)
+        return float(self.log10_prob_batch(ctx, w).astype(np.float64).sum()), len(w)
+
+
+def _serialize(header: dict[str, Any], arrays: dict[str, np.ndarray]) -> bytes:
+    """File bytes for ``header`` (without its "arrays" entry) and ``arrays``; deterministic."""
+    names = sorted(arrays)
+    layout: dict[str, list[Any]] = {}
+    # Offsets depend on the header length and the header holds the offsets: iterate to a fixed point.
+    hlen_guess = 0
+    for _ in range(10):
+        offset = len(MAGIC) + 8 + hlen_guess
+        for name in names:
+            a = np.ascontiguousarray(arrays[name])
+            offset = -(-offset // _ALIGN) * _ALIGN
+            layout[name] = [offset, a.dtype.newbyteorder("<").str, list(a.shape)]
+            offset += a.nbytes
+        full = dict(header, arrays=layout)
+        blob = json.dumps(full, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        if len(blob) == hlen_guess:
+            break
+        hlen_guess = len(blob)
+    else:  # pragma: no cover - the loop converges in two or three rounds
+        raise RuntimeError("model header layout did not converge")
+    out = bytearray(MAGIC)
+    out += struct.pack("<Q", len(blob))
+    out += blob
+    for name in names:
+        a = np.ascontiguousarray(arrays[name])
+        a = a.astype(a.dtype.newbyteorder("<"), copy=False)
+        off = layout[name][0]
+        out += b"\0" * (off - len(out))
+        out += a.tobytes()
+    return bytes(out)
+
+
+@functools.cache
+def load_default_model() -> NgramModel:
+    """The embedded default model (``vn_repair/data/default-model.bin``), loaded once per process."""
+    ref = resources.files("vn_repair.data").joinpath(DEFAULT_MODEL_NAME)
+    if not ref.is_file():
+        raise FileNotFoundError(
+            f"the embedded language model {DEFAULT_MODEL_NAME} is missing from the vn_repair package "
+            f"({ref}); build it with scripts/build_default_model.sh or pass a model path"
+        )
+    with resources.as_file(ref) as path:
+        return NgramModel.load(path)
