@@ -28,6 +28,7 @@ the precomposed letters the kinds act on.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import math
 import os
@@ -398,15 +399,28 @@ def _placeholder_arg(value: str) -> str:
     return value
 
 
-def open_text_output(path: str | None) -> tuple[TextIO, bool]:
-    """A UTF-8 text stream for ``path`` or standard output, and whether the caller must close it."""
+@contextlib.contextmanager
+def text_output(path: str | None) -> Iterator[TextIO]:
+    """A UTF-8 text stream writing to ``path``, or to standard output when ``path`` is None
+    (whatever the locale says), with "\n" line endings written as they are."""
     if path:
-        return open(path, "w", encoding="utf-8", newline=""), True
+        with open(path, "w", encoding="utf-8", newline="") as f:
+            yield f
+        return
     buffer = getattr(sys.stdout, "buffer", None)
-    if buffer is None:  # already a text-only stream (e.g. redirected to StringIO)
-        return sys.stdout, False
+    if buffer is None:  # a text-only stream (e.g. redirected to StringIO): use it as it is
+        yield sys.stdout
+        return
     sys.stdout.flush()
-    return io.TextIOWrapper(buffer, encoding="utf-8", newline="", write_through=True), False
+    out = io.TextIOWrapper(buffer, encoding="utf-8", newline="", write_through=True)
+    try:
+        yield out
+    finally:
+        try:
+            out.flush()
+        except (BrokenPipeError, ValueError):
+            pass
+        out.detach()  # leave sys.stdout's buffer open
 
 
 def open_text_input(path: str) -> IO[str]:
@@ -426,6 +440,18 @@ def _split_lines(stream: IO[str]) -> Iterator[str]:
             pending = ""
     if pending:
         yield pending
+
+
+def quiet_broken_pipe() -> None:
+    """After the reader of standard output went away (``| head``): point stdout at /dev/null so
+    that Python's flush at exit does not complain."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass
+    finally:
+        os.close(devnull)
 
 
 def _same_file(a: str, b: str) -> bool:
@@ -455,12 +481,12 @@ def run_cli(args: argparse.Namespace) -> int:
     if args.output and any(_same_file(args.output, f) for f in args.files if f != "-"):
         print(f"vn-repair damage: error: refusing to overwrite the input {args.output}", file=sys.stderr)
         return 2
-    out, close = open_text_output(args.output)
     try:
-        if args.text is not None:
-            out.write(damage_text(args.text, names, args.rate, args.seed, placeholder))
-            out.write("\n")
-        else:
+        with text_output(args.output) as out:
+            if args.text is not None:
+                out.write(damage_text(args.text, names, args.rate, args.seed, placeholder))
+                out.write("\n")
+                return 0
             for path in args.files or ["-"]:
                 try:
                     stream = open_text_input(path)
@@ -471,22 +497,9 @@ def run_cli(args: argparse.Namespace) -> int:
                     for line in damage_lines(_split_lines(stream), names, args.rate, args.seed,
                                              placeholder):
                         out.write(line)
-        out.flush()
     except UnicodeDecodeError as e:
         print(f"vn-repair damage: error: input is not UTF-8 ({e})", file=sys.stderr)
         return 1
     except BrokenPipeError:
-        # Quiet exit when the reader went away (| head); keep Python from complaining at exit.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return 0
-    finally:
-        if close:
-            out.close()
-        elif isinstance(out, io.TextIOWrapper) and out is not sys.stdout:
-            try:
-                out.flush()
-            except (BrokenPipeError, ValueError):
-                pass
-            out.detach()
+        quiet_broken_pipe()
     return 0
