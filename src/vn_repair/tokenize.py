@@ -107,19 +107,21 @@ _SENTENCE_END = frozenset(".!?\N{HORIZONTAL ELLIPSIS}")
 
 @lru_cache(maxsize=1 << 18)
 def lm_unit(word: str) -> str:
-    """The language-model unit of a word token: the lowercase syllable with its tone mark in
-    "new" placement, or UNK when the word is not a Vietnamese syllable."""
+    """The language-model unit of a word token: its lowercase NFC form, with the tone mark of a
+    syllable moved to "new" placement.  Words that are not syllables ("tp", "km", "trump") stay
+    units of their own: the model's vocabulary keeps the frequent ones, so abbreviations, units
+    and foreign names that recur get their own probabilities, and the rest become UNK there."""
     lower = unicodedata.normalize("NFC", word.lower())
     if not is_valid_syllable(lower):
-        return UNK
+        return lower
     return set_tone_style(lower, "new")
 
 
 def lm_sentences(text: str) -> list[list[str]]:
     """Language-model units of ``text``, one list per sentence (boundaries not included).
 
-    Syllables become lowercase "new"-style syllables, numbers NUM, any other word-like token UNK,
-    a run of punctuation PUNCT; punctuation containing . ! ? or … ends a sentence.  Lines
+    Words become lowercase (syllables in "new" tone placement, see :func:`lm_unit`), numbers
+    NUM, URLs, e-mail addresses and code-like tokens UNK, a run of punctuation PUNCT; punctuation containing . ! ? or … ends a sentence.  Lines
     always end sentences.
     """
     sentences: list[list[str]] = []
