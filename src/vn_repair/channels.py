@@ -1,0 +1,157 @@
+"""Damage channels, inverted into candidate indexes.
+
+A channel says what a damage does to each letter of a clean syllable:
+
+``drop``
+    a precomposed letter of U+1EA0..U+1EF9 vanishes ("dựng" → "dng");
+``placeholder``
+    a non-ASCII letter becomes "?" or U+FFFD ("Việt" → "Vi?t"), one placeholder per letter;
+``lookalike``
+    a letter loses its modifier mark but keeps its tone, as OCR and code-page "best fit" do
+    ("ớ" → "ó", "ư" → "u", "đ" → "d");
+``strip``
+    every mark of the word is gone ("dựng" → "dung"); a whole-text condition, kept apart.
+
+For the first three, every form that a vocabulary syllable can take with up to
+``MAX_EVENTS`` damaged letters is enumerated once, and the index maps each form to its
+candidates with the count of each letter event, so the channel log-probability under a
+document's estimated rates is a dot product: ``events @ log(rates)``.  Lookup is one dict
+access.
+"""
+
+from __future__ import annotations
+
+import itertools
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from .orthography import set_tone_style, strip_marks
+
+__all__ = [
+    "BLOCK_LETTERS",
+    "EVENTS",
+    "CandidateIndex",
+    "build_index",
+    "fold_modifier",
+    "is_block_letter",
+]
+
+#: The letters whose loss the drop channel models: U+1EA0..U+1EF9, both cases.
+BLOCK_LETTERS = frozenset(chr(c) for c in range(0x1EA0, 0x1EFA))
+
+#: Letter events counted per (damaged form, candidate) pair, in this column order.
+EVENTS = ("keep_block", "keep_marked", "drop", "placeholder", "lookalike")
+KEEP_BLOCK, KEEP_MARKED, DROP, PLACEHOLDER, LOOKALIKE = range(5)
+
+#: Most damaged letters considered in one syllable.
+MAX_EVENTS = 3
+
+_MODIFIERS = {"\N{COMBINING BREVE}", "\N{COMBINING CIRCUMFLEX ACCENT}", "\N{COMBINING HORN}"}
+
+
+def is_block_letter(ch: str) -> bool:
+    return "\u1ea0" <= ch <= "\u1ef9"
+
+
+@lru_cache(maxsize=512)
+def fold_modifier(ch: str) -> str:
+    """The look-alike a letter becomes when it loses its modifier: ớ → ó, ư → u, ậ → ạ, đ → d."""
+    if ch in "đĐ":
+        return "d" if ch == "đ" else "D"
+    nfd = unicodedata.normalize("NFD", ch)
+    folded = "".join(c for c in nfd if c not in _MODIFIERS)
+    return unicodedata.normalize("NFC", folded)
+
+
+@dataclass(frozen=True)
+class CandidateIndex:
+    """Damaged form (lowercase, placeholders written "?") → candidates.
+
+    ``lookup(form)`` gives ``(candidate_ids, events)``: vocabulary ids (np.int32) and an
+    (n, len(EVENTS)) int8 array of letter-event counts.
+    """
+
+    channels: frozenset[str]
+    table: dict[str, tuple[np.ndarray, np.ndarray]]
+
+    def lookup(self, form: str) -> tuple[np.ndarray, np.ndarray] | None:
+        return self.table.get(form)
+
+    def __contains__(self, form: object) -> bool:
+        return form in self.table
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+
+def _letter_options(ch: str, channels: frozenset[str]) -> list[tuple[str, int]]:
+    if ch.isascii():
+        return [(ch, -1)]
+    block = is_block_letter(ch)
+    opts = [(ch, KEEP_BLOCK if block else KEEP_MARKED)]
+    if block and "drop" in channels:
+        opts.append(("", DROP))
+    if "placeholder" in channels:
+        opts.append(("?", PLACEHOLDER))
+    if "lookalike" in channels:
+        folded = fold_modifier(ch)
+        if folded != ch:
+            opts.append((folded, LOOKALIKE))
+    return opts
+
+
+def damaged_forms(word: str, channels: frozenset[str], max_events: int = MAX_EVENTS) -> Iterable[tuple[str, tuple[int, ...]]]:
+    """Every (form, event counts) that ``channels`` can make of lowercase ``word``, the intact
+    word included, with at most ``max_events`` damaged letters."""
+    options = [_letter_options(ch, channels) for ch in word]
+    for combo in itertools.product(*options):
+        counts = [0] * len(EVENTS)
+        damaged = 0
+        for _, ev in combo:
+            if ev >= 0:
+                counts[ev] += 1
+                if ev >= DROP:
+                    damaged += 1
+        if damaged > max_events:
+            continue
+        yield "".join(s for s, _ in combo), tuple(counts)
+
+
+def build_index(vocab: Sequence[str], syllable_ids: Iterable[int], channels: Iterable[str]) -> CandidateIndex:
+    """Invert ``channels`` over the syllables ``vocab[i]`` for i in ``syllable_ids``.
+
+    Each syllable is enumerated in both tone-mark placements (a damaged "hoà" must find the
+    unit "hòa").  The intact form is included only when some damage leaves it unchanged, so a
+    form maps to itself only as a candidate it really can be.
+    """
+    chans = frozenset(channels) - {"strip"}
+    acc: dict[str, dict[int, tuple[int, ...]]] = {}
+    for i in syllable_ids:
+        word = vocab[i]
+        spellings = {word, set_tone_style(word, "old")}
+        for spelling in spellings:
+            for form, counts in damaged_forms(spelling, chans):
+                if counts[DROP] + counts[PLACEHOLDER] + counts[LOOKALIKE] == 0:
+                    continue
+                slot = acc.setdefault(form, {})
+                prev = slot.get(i)
+                # Keep the likeliest explanation: the one with fewest damaged letters.
+                if prev is None or sum(counts[DROP:]) < sum(prev[DROP:]):
+                    slot[i] = counts
+    table = {
+        form: (np.fromiter(c.keys(), dtype=np.int32, count=len(c)), np.array(list(c.values()), dtype=np.int8))
+        for form, c in acc.items()
+    }
+    return CandidateIndex(chans, table)
+
+
+def build_strip_index(vocab: Sequence[str], syllable_ids: Iterable[int]) -> dict[str, np.ndarray]:
+    """Stripped form → ids of every syllable that strips to it ("dung" → dung, dùng, dũng, dựng...)."""
+    acc: dict[str, list[int]] = {}
+    for i in syllable_ids:
+        acc.setdefault(strip_marks(vocab[i]), []).append(i)
+    return {k: np.array(v, dtype=np.int32) for k, v in acc.items()}

@@ -1,0 +1,625 @@
+"""The restoration stage: restore lost letters and marks with the channel indexes and the
+language model (noisy channel: argmax_c P(observed | c) · P_LM(c)).
+
+Per document:
+
+1. tokenize; every word token is looked up in the channel indexes;
+2. estimate what damage happened and how often, from what only damage explains (non-words
+   that a channel can make, "?" inside words, lines without any marks);
+3. per sentence, a lattice of candidates per token; positions with one candidate are fixed, and
+   the lattice splits into independent clusters of open positions, each decoded exactly with
+   forward-backward over trigram states;
+4. a token is changed when its best candidate differs from what is written and its posterior
+   probability clears ``Config.threshold``.
+
+Case is decided on lowercase syllables and transferred back; restored words follow the
+document's tone-mark placement; punctuation and spacing are never touched.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from .channels import (
+    DROP,
+    EVENTS,
+    KEEP_BLOCK,
+    KEEP_MARKED,
+    LOOKALIKE,
+    PLACEHOLDER,
+    CandidateIndex,
+    build_index,
+    build_strip_index,
+    is_block_letter,
+)
+from .config import Config
+from .edits import Edit
+from .orthography import is_valid_syllable, set_tone_style, strip_marks
+from .tokenize import _TOKEN_RE, PUNCT, _is_plain_word, lm_unit
+
+__all__ = ["DamageEstimate", "Restorer"]
+
+_LN10 = math.log(10.0)
+_SENTENCE_END = frozenset(".!?\N{HORIZONTAL ELLIPSIS}")
+_PLACEHOLDER_CHARS = "?\N{REPLACEMENT CHARACTER}"
+_WORD_RE = re.compile(r"[^\W\d_]+")
+_PLACEHOLDER_RE = re.compile(r"[^\W\d_][?\ufffd]+[^\W\d_]|\ufffd")
+_BLOCK_RE = re.compile("[\u1ea0-\u1ef9]")
+# Non-ASCII letters outside the U+1EA0 block: Latin-1 and Latin Extended letters (à, ô, ư, đ...).
+_MARKED_RE = re.compile("[\u00c0-\u024f]")
+_NONASCII_LETTER_RE = re.compile("[\u00c0-\u024f\u1ea0-\u1ef9]")
+
+# Log10 prior cost of reading an unknown word that some channel could have made as a genuine
+# foreign word, name or acronym: the language model's <unk> probability is shared by all of
+# them.  Acronyms are written in capitals and names capitalised, so those cost less.
+KEEP_UNKNOWN_LOG10 = {"lower": -4.0, "title": -3.0, "upper": -1.5}
+
+
+def _keep_unknown_log10(word: str) -> float:
+    letters = [c for c in word if c.isalpha()]
+    if len(letters) >= 2 and all(c.isupper() for c in letters):
+        return KEEP_UNKNOWN_LOG10["upper"]
+    if letters and letters[0].isupper():
+        return KEEP_UNKNOWN_LOG10["title"]
+    return KEEP_UNKNOWN_LOG10["lower"]
+# Candidates whose channel + unigram score falls this far (log10) below the best are dropped:
+# context rarely swings a decision by more.
+PRUNE_LOG10 = 5.0
+MAX_CANDIDATES = 12
+# Pseudo-counts of the damage-rate prior: (damaged letters, intact letters).  They keep a short
+# text with one non-word from being treated as heavily damaged.
+RATE_PRIOR = (0.5, 10.0)
+# A non-word the model has seen more often than this (log10 unigram) is no evidence of damage.
+RARE_LOG10 = -6.0
+# Share of dropped letters that leave a non-word (measured over the corpora: about two thirds).
+NONWORD_SHARE = 0.66
+
+
+@dataclass(frozen=True)
+class DamageEstimate:
+    """What the first pass concluded about one document."""
+
+    drop: float = 0.0
+    placeholder: float = 0.0
+    lookalike: float = 0.0
+    stripped_lines: frozenset[int] = frozenset()
+    evidence: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def is_clean(self) -> bool:
+        return not (self.drop or self.placeholder or self.lookalike or self.stripped_lines)
+
+
+class _Slot:
+    """A word token open to restoration, with its candidates."""
+
+    __slots__ = ("cands", "channel", "keep", "kind", "start", "text")
+
+    def __init__(self, start: int, text: str, cands: np.ndarray, channel: np.ndarray, keep: int, kind: str):
+        self.start = start
+        self.text = text
+        self.cands = cands  # vocabulary ids (int32)
+        self.channel = channel  # ln P(observed | candidate)
+        self.keep = keep  # index in cands of "leave as written"
+        self.kind = kind
+
+
+class Restorer:
+    """Restoration with one language model; build once per process and reuse (thread-safe for
+    reading: all per-call state is local)."""
+
+    def __init__(self, model: object) -> None:
+        self.model = model
+        vocab: Sequence[str] = model.vocab  # type: ignore[attr-defined]
+        self.vocab = vocab
+        self.word_ids = {w: i for i, w in enumerate(vocab)}
+        self.unk_id: int = model.unk_id  # type: ignore[attr-defined]
+        self.bos_id: int = model.bos_id  # type: ignore[attr-defined]
+        self.eos_id: int = model.eos_id  # type: ignore[attr-defined]
+        self.punct_id: int = self.word_ids.get(PUNCT, self.unk_id)
+        self.num_id: int = self.word_ids.get("<num>", self.unk_id)
+        self.syllable_ids = [i for i, w in enumerate(vocab) if not w.startswith("<") and is_valid_syllable(w)]
+        self.unigram = np.asarray(model.unigram_log10, dtype=np.float64)  # type: ignore[attr-defined]
+        self._indexes: dict[frozenset[str], CandidateIndex] = {}
+        self._strip_index: dict[str, np.ndarray] | None = None
+        # Counts of block letters / marked letters per vocabulary syllable, for ln P(intact).
+        self._n_block = np.zeros(len(vocab), dtype=np.int8)
+        self._n_marked = np.zeros(len(vocab), dtype=np.int8)
+        for i in self.syllable_ids:
+            w = vocab[i]
+            self._n_block[i] = sum(1 for ch in w if is_block_letter(ch))
+            self._n_marked[i] = sum(1 for ch in w if not ch.isascii() and not is_block_letter(ch))
+
+    # -- indexes -------------------------------------------------------------------------
+    def index(self, channels: frozenset[str]) -> CandidateIndex:
+        got = self._indexes.get(channels)
+        if got is None:
+            got = build_index(self.vocab, self.syllable_ids, channels)
+            self._indexes[channels] = got
+        return got
+
+    def strip_index(self) -> dict[str, np.ndarray]:
+        if self._strip_index is None:
+            self._strip_index = build_strip_index(self.vocab, self.syllable_ids)
+        return self._strip_index
+
+    # -- estimation ------------------------------------------------------------------------
+    def estimate(self, text: str, config: Config) -> DamageEstimate:
+        """First pass: what damage does ``text`` show, and how often?  Counts only what damage
+        explains: non-words a channel can make, placeholders inside words, lines without marks."""
+        allowed = _allowed_channels(config)
+        lowered = text.lower()
+        counts = Counter(_WORD_RE.findall(lowered))
+        drop_index = self.index(frozenset({"drop"})) if "drop" in allowed else None
+        la_index = self.index(frozenset({"drop", "lookalike"})) if "lookalike" in allowed else None
+        nonword_drop = nonword_la = 0
+        unigram, word_ids = self.unigram, self.word_ids
+        for w, n in counts.items():
+            if is_valid_syllable(w):
+                continue
+            uid = word_ids.get(w)
+            if uid is not None and unigram[uid] > RARE_LOG10:
+                continue  # an abbreviation or foreign word that clean text uses too
+            if drop_index is not None and w in drop_index:
+                nonword_drop += n
+            elif la_index is not None and w in la_index:
+                nonword_la += n
+        placeholders = len(_PLACEHOLDER_RE.findall(text)) if "placeholder" in allowed else 0
+        kept_block = len(_BLOCK_RE.findall(lowered))
+        kept_marked = len(_MARKED_RE.findall(lowered))
+        stripped: set[int] = set()
+        if "strip" in allowed:
+            stripped = _stripped_lines(text)
+        a, b = RATE_PRIOR
+        dropped = nonword_drop / NONWORD_SHARE
+        drop = (dropped + a) / (dropped + kept_block + a + b) if nonword_drop else 0.0
+        la = (nonword_la + a) / (nonword_la + kept_marked + kept_block + a + b) if nonword_la else 0.0
+        ph = (placeholders + a) / (placeholders + kept_marked + kept_block + a + b) if placeholders else 0.0
+        if config.damage_rate is not None:
+            drop = config.damage_rate if "drop" in allowed else 0.0
+            if "lookalike" in allowed and config.damage != "auto":
+                la = config.damage_rate
+            if "placeholder" in allowed and config.damage != "auto":
+                ph = config.damage_rate
+        return DamageEstimate(
+            drop=min(drop, 0.999),
+            placeholder=min(ph, 0.999),
+            lookalike=min(la, 0.999),
+            stripped_lines=frozenset(stripped),
+            evidence={
+                "nonword_drop": nonword_drop,
+                "nonword_lookalike": nonword_la,
+                "placeholder": placeholders,
+                "kept_block": kept_block,
+                "kept_marked": kept_marked,
+                "stripped_lines": len(stripped),
+            },
+        )
+
+    # -- restoration -----------------------------------------------------------------------
+    def restore(self, text: str, config: Config) -> list[Edit]:
+        """Edits (offsets into ``text``) that restore damaged words of ``text``."""
+        est = self.estimate(text, config)
+        if est.is_clean:
+            return []
+        return self._decode(text, est, config)
+
+    def _channel_logs(self, est: DamageEstimate) -> np.ndarray:
+        eps = 1e-9
+        p_drop, p_ph, p_la = est.drop, est.placeholder, est.lookalike
+        logs = np.zeros(len(EVENTS))
+        logs[KEEP_BLOCK] = math.log(max(1.0 - p_drop - p_ph - p_la, eps))
+        logs[KEEP_MARKED] = math.log(max(1.0 - p_ph - p_la, eps))
+        logs[DROP] = math.log(max(p_drop, eps))
+        logs[PLACEHOLDER] = math.log(max(p_ph, eps))
+        logs[LOOKALIKE] = math.log(max(p_la, eps))
+        return logs
+
+    def _candidates(self, word: str, logs: np.ndarray, index: CandidateIndex | None,
+                    stripped: bool) -> tuple[np.ndarray, np.ndarray, int, str] | None:
+        """Candidates for a word token: (ids, ln channel scores, index of "as written", edit
+        kind), or None when the word is not open to restoration."""
+        form = unicodedata.normalize("NFC", word.lower()).replace("\N{REPLACEMENT CHARACTER}", "?")
+        valid = "?" not in form and is_valid_syllable(form)
+        cand_parts: list[np.ndarray] = []
+        chan_parts: list[np.ndarray] = []
+        kind = "dropped-letter"
+        uid = self.word_ids.get(lm_unit(form), self.unk_id) if "?" not in form else self.unk_id
+        if not valid and self.unigram[uid] <= RARE_LOG10:
+            uid = self.unk_id  # a rare non-word: a typo in the training text, as likely as not
+        if uid != self.unk_id:
+            # A word the model knows (a syllable, or an abbreviation such as "tp" or "km"):
+            # reading it as written costs only the odds of its marked letters surviving.
+            intact = self._n_block[uid] * logs[KEEP_BLOCK] + self._n_marked[uid] * logs[KEEP_MARKED]
+            cand_parts.append(np.array([uid], dtype=np.int32))
+            chan_parts.append(np.array([intact]))
+        else:
+            # An unknown word: it may still be a foreign word, a name or an acronym.
+            cand_parts.append(np.array([self.unk_id], dtype=np.int32))
+            chan_parts.append(np.array([_keep_unknown_log10(word) * _LN10]))
+        n_intact = 1
+        if stripped and form.isascii():
+            ids = self.strip_index().get(form)
+            if ids is not None:
+                kind = "stripped"
+                cand_parts.append(ids)
+                chan_parts.append(np.zeros(len(ids)))
+        elif index is not None:
+            hit = index.lookup(form)
+            if hit is not None:
+                ids, events = hit
+                cand_parts.append(ids)
+                chan_parts.append(events.astype(np.float64) @ logs)
+                if events[:, PLACEHOLDER].any():
+                    kind = "placeholder"
+                elif events[:, LOOKALIKE].any() and not events[:, DROP].any():
+                    kind = "look-alike"
+        if len(cand_parts) == n_intact:
+            return None
+        cands = np.concatenate(cand_parts)
+        chan = np.concatenate(chan_parts)
+        # A word that is also a damaged form of itself keeps its intact score (listed first).
+        _, first = np.unique(cands, return_index=True)
+        if len(first) != len(cands):
+            first.sort()
+            cands, chan = cands[first], chan[first]
+        score = chan / _LN10 + self.unigram[cands]
+        if cands[0] == self.unk_id:
+            score[0] = -np.inf  # the <unk> class unigram says nothing about this word; never prune it
+        order = np.argsort(-score, kind="stable")
+        best = score[order[0]]
+        chosen = {int(i) for i in order[:MAX_CANDIDATES] if score[i] >= best - PRUNE_LOG10}
+        chosen.add(0)
+        if len(chosen) <= 1:
+            return None
+        keep_idx = np.array(sorted(chosen))
+        return cands[keep_idx], chan[keep_idx], 0, kind
+
+    def _decode(self, text: str, est: DamageEstimate, config: Config) -> list[Edit]:
+        logs = self._channel_logs(est)
+        chans: set[str] = set()
+        if est.drop:
+            chans.add("drop")
+        if est.placeholder:
+            chans.add("placeholder")
+        if est.lookalike:
+            chans.update(("lookalike", "drop"))
+        index = self.index(frozenset(chans)) if chans else None
+        style = _document_style(text, config)
+
+        # Sentences with an open position, as lists of positions: an int (a fixed unit) or a
+        # _Slot.  Text repeats, so each distinct space-separated chunk is analysed once.
+        sentences: list[list[int | _Slot]] = []
+        current: list[int | _Slot] = []
+        has_slot = False
+        caches: tuple[dict[str, object], dict[str, object]] = ({}, {})
+        word_caches: tuple[dict[str, object], dict[str, object]] = ({}, {})
+        stripped_lines = est.stripped_lines
+        punct = self.punct_id
+        pos = 0
+        for line_no, line in enumerate(text.split("\n")):
+            cache = caches[line_no in stripped_lines]
+            for chunk in line.split(" "):
+                if not chunk:
+                    pos += 1
+                    continue
+                entry = cache.get(chunk)
+                if entry is None:
+                    entry = self._analyse_chunk(chunk, logs, index, line_no in stripped_lines, est,
+                                                word_caches[line_no in stripped_lines])
+                    cache[chunk] = entry
+                if entry.__class__ is int:
+                    current.append(entry)  # type: ignore[arg-type]
+                else:
+                    for rel, item in entry:  # type: ignore[attr-defined]
+                        if item.__class__ is int:
+                            if item == punct and current and current[-1] == punct:
+                                continue
+                            current.append(item)
+                        elif item is _END:
+                            if has_slot:
+                                sentences.append(current)
+                            current = []
+                            has_slot = False
+                        else:
+                            cands, chan, keep, kind_name, tok = item
+                            current.append(_Slot(pos + rel, tok, cands, chan, keep, kind_name))
+                            has_slot = True
+                pos += len(chunk) + 1
+            if has_slot:
+                sentences.append(current)
+            current = []
+            has_slot = False
+
+        singles: list[list[int | _Slot]] = []
+        multis: list[list[int | _Slot]] = []
+        for sent in sentences:
+            for cl in _clusters(sent, self.bos_id, self.eos_id):
+                (singles if sum(isinstance(p, _Slot) for p in cl) == 1 else multis).append(cl)
+        decided: list[tuple[_Slot, np.ndarray]] = []
+        if singles:
+            decided.extend(self._decode_singles(singles))
+        if multis:
+            decided.extend(self._decode_multis(multis))
+
+        edits: list[Edit] = []
+        threshold = config.threshold
+        for slot, post in decided:
+            best = int(np.argmax(post))
+            # A known word is replaced only with confidence; a non-word or unknown word is
+            # replaced whenever a restoration beats leaving it as written.
+            if best == slot.keep or (slot.cands[slot.keep] != self.unk_id and post[best] < threshold):
+                continue
+            word = self.vocab[int(slot.cands[best])]
+            if word.startswith("<"):
+                continue
+            out = _render(word, slot.text, style)
+            if out != slot.text:
+                edits.append(Edit(slot.start, slot.text, out, slot.kind, round(float(post[best]), 4)))
+        edits.sort(key=lambda e: e.offset)
+        return edits
+
+    def _analyse_chunk(self, chunk: str, logs: np.ndarray, index: CandidateIndex | None, stripped: bool,
+                       est: DamageEstimate, word_cache: dict[str, object]) -> object:
+        """A space-free chunk as decoder items: an int when it is one fixed unit (the common
+        case), else a tuple of (offset in chunk, item) where item is a unit id, _END (sentence
+        end) or the candidate tuple of an open word."""
+        if _is_plain_word(chunk):
+            toks: Sequence[tuple[str, str | None, int]] = ((chunk, "word", 0),)
+        else:
+            toks = [(t.group(), t.lastgroup, t.start()) for t in _TOKEN_RE.finditer(chunk)]
+            if est.placeholder:
+                toks = _merge_edge_placeholders(toks)  # type: ignore[arg-type]
+        items: list[tuple[int, object]] = []
+        for text, kind, rel in toks:
+            if kind == "word":
+                got = word_cache.get(text, _END)
+                if got is _END:
+                    got = word_cache[text] = self._candidates(text, logs, index, stripped)
+                if got is None:
+                    items.append((rel, self.word_ids.get(lm_unit(text), self.unk_id)))
+                else:
+                    items.append((rel, (*got, text)))
+            elif kind == "number":
+                items.append((rel, self.num_id))
+            elif kind == "punct":
+                if _SENTENCE_END.intersection(text):
+                    items.append((rel, _END))
+                else:
+                    items.append((rel, self.punct_id))
+            elif kind == "space":
+                if "\r" in text or "\u2028" in text:
+                    items.append((rel, _END))
+            else:
+                items.append((rel, self.unk_id))
+        if len(items) == 1 and items[0][1].__class__ is int and items[0][1] != self.punct_id:
+            return items[0][1]
+        return tuple(items)
+
+    def _lm(self, a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+        """ln P(c | a b), batched."""
+        ctx = np.stack([a, b], axis=1).astype(np.int32)
+        return self.model.log10_prob_batch(ctx, c.astype(np.int32)).astype(np.float64) * _LN10  # type: ignore[attr-defined]
+
+    def _decode_singles(self, clusters: list[list[int | _Slot]]) -> list[tuple[_Slot, np.ndarray]]:
+        """Clusters with one open position, all at once: the candidate's score is its channel
+        score plus the three trigrams it takes part in."""
+        slots: list[_Slot] = []
+        rows_a: list[np.ndarray] = []
+        ctx: list[tuple[int, int, int, int]] = []
+        sizes: list[int] = []
+        none = -1
+        for cl in clusters:
+            slot = cl[2]
+            assert isinstance(slot, _Slot)
+            slots.append(slot)
+            n1 = cl[3] if len(cl) > 3 else none
+            n2 = cl[4] if len(cl) > 4 else none
+            ctx.append((cl[0], cl[1], n1, n2))  # type: ignore[arg-type]
+            sizes.append(len(slot.cands))
+            rows_a.append(slot.cands)
+        cand = np.concatenate(rows_a)
+        chan = np.concatenate([s.channel for s in slots])
+        sizes_arr = np.array(sizes)
+        ctx_arr = np.repeat(np.array(ctx, dtype=np.int64), sizes_arr, axis=0)
+        p2, p1, n1, n2 = ctx_arr.T
+        score = chan + self._lm(p2, p1, cand)
+        has1 = n1 >= 0
+        if has1.any():
+            score[has1] += self._lm(p1[has1], cand[has1], n1[has1])
+        has2 = n2 >= 0
+        if has2.any():
+            score[has2] += self._lm(cand[has2], n1[has2], n2[has2])
+        starts = np.concatenate([[0], np.cumsum(sizes_arr)[:-1]])
+        mx = np.maximum.reduceat(score, starts)
+        e = np.exp(score - np.repeat(mx, sizes_arr))
+        tot = np.add.reduceat(e, starts)
+        post = e / np.repeat(tot, sizes_arr)
+        return [(slot, post[st : st + n]) for slot, st, n in zip(slots, starts, sizes)]
+
+    def _decode_multis(self, clusters: list[list[int | _Slot]]) -> list[tuple[_Slot, np.ndarray]]:
+        """Clusters with several open positions: exact forward-backward over trigram states,
+        batched over clusters of the same length and width."""
+        buckets: dict[tuple[int, int], list[list[int | _Slot]]] = {}
+        for cl in clusters:
+            width = max(len(p.cands) if isinstance(p, _Slot) else 1 for p in cl)
+            buckets.setdefault((len(cl), width), []).append(cl)
+        out: list[tuple[_Slot, np.ndarray]] = []
+        for (length, width), group in buckets.items():
+            n = len(group)
+            cand = np.zeros((n, length, width), dtype=np.int32)
+            chan = np.full((n, length, width), -np.inf)
+            for i, cl in enumerate(group):
+                for j, p in enumerate(cl):
+                    if isinstance(p, _Slot):
+                        k = len(p.cands)
+                        cand[i, j, :k] = p.cands
+                        chan[i, j, :k] = p.channel
+                    else:
+                        cand[i, j, 0] = p
+                        chan[i, j, 0] = 0.0
+            valid = np.isfinite(chan)
+            # Trigram table per position j >= 2 over (a at j-2, b at j-1, c at j); only the real
+            # (unpadded) triples are queried.
+            shape = (n, length - 2, width, width, width)
+            va = valid[:, :-2, :, None, None] & valid[:, 1:-1, None, :, None] & valid[:, 2:, None, None, :]
+            ca = np.broadcast_to(cand[:, :-2, :, None, None], shape)[va]
+            cb = np.broadcast_to(cand[:, 1:-1, None, :, None], shape)[va]
+            cc = np.broadcast_to(cand[:, 2:, None, None, :], shape)[va]
+            tables = np.zeros(shape)
+            tables[va] = self._lm(ca, cb, cc)
+            posts = _forward_backward_batch(tables, chan)
+            for i, cl in enumerate(group):
+                for j, p in enumerate(cl):
+                    if isinstance(p, _Slot):
+                        out.append((p, posts[i, j, : len(p.cands)]))
+        return out
+
+
+_END = object()
+_ZERO = np.zeros(1)
+
+
+def _merge_edge_placeholders(toks: list[tuple[str, str, int]]) -> list[tuple[str, str, int]]:
+    """Join a "?" glued to the start or end of a word into the word ("ph?" → one token), so the
+    placeholder channel can read it; whether it is a placeholder or a question mark is then
+    decided like any other damage."""
+    out: list[tuple[str, str, int]] = []
+    for text, kind, start in toks:
+        if kind == "word" and out and out[-1][1] == "punct" and out[-1][0].endswith("?") \
+                and out[-1][2] + len(out[-1][0]) == start and (len(out) == 1 or out[-1][0] == "?"):
+            prev = out.pop()
+            if prev[0] != "?":
+                out.append((prev[0][:-1], "punct", prev[2]))
+            out.append(("?" + text, "word", start - 1))
+            continue
+        if kind == "punct" and text.startswith("?") and out and out[-1][1] == "word" \
+                and out[-1][2] + len(out[-1][0]) == start:
+            w = out.pop()
+            out.append((w[0] + "?", "word", w[2]))
+            if len(text) > 1:
+                out.append((text[1:], "punct", start + 1))
+            continue
+        out.append((text, kind, start))
+    return out
+
+
+def _allowed_channels(config: Config) -> frozenset[str]:
+    if config.damage == "auto":
+        return frozenset(("drop", "strip", "placeholder", "lookalike"))
+    return frozenset(config.damage)
+
+
+def _clusters(sentence: list[int | _Slot], bos: int, eos: int) -> list[list[int | _Slot]]:
+    """Split a sentence into independent clusters of open positions, each with two positions of
+    fixed context before it and up to two fixed positions (or the sentence end) after it."""
+    units: list[int | _Slot] = [bos, bos, *sentence, eos]
+    open_at = [i for i, p in enumerate(units) if isinstance(p, _Slot)]
+    out: list[list[int | _Slot]] = []
+    k = 0
+    while k < len(open_at):
+        first = last = open_at[k]
+        k += 1
+        while k < len(open_at) and open_at[k] <= last + 2:
+            last = open_at[k]
+            k += 1
+        out.append(units[first - 2 : min(last + 3, len(units))])
+    return out
+
+
+def _forward_backward_batch(tables: np.ndarray, chan: np.ndarray) -> np.ndarray:
+    """Posterior probabilities per position for a batch of chains.
+
+    ``chan`` is (n, L, K): ln channel score of each candidate (-inf for padding); the first two
+    positions are fixed context.  ``tables`` is (n, L-2, K, K, K): ln P(c | a b) for the
+    candidates a, b, c at positions j-2, j-1, j.  Returns (n, L, K) probabilities.
+    """
+    n, length, width = chan.shape
+    alpha = [np.zeros((n, width, width))] * length
+    first = np.full((n, width, width), -np.inf)
+    first[:, 0, 0] = 0.0  # positions 0 and 1 are fixed context
+    alpha[1] = first
+    with np.errstate(invalid="ignore"):
+        for j in range(2, length):
+            x = alpha[j - 1][:, :, :, None] + tables[:, j - 2]
+            alpha[j] = _logsumexp(x, axis=1) + chan[:, j, None, :]
+        beta = [np.zeros((n, width, width))] * length
+        for j in range(length - 2, 0, -1):
+            y = tables[:, j - 1] + chan[:, j + 1, None, None, :] + beta[j + 1][:, None, :, :]
+            beta[j] = _logsumexp(y, axis=3)
+        posts = np.zeros((n, length, width))
+        posts[:, 0, 0] = 1.0
+        for j in range(1, length):
+            marg = _logsumexp(alpha[j] + beta[j], axis=1)
+            m = marg.max(axis=1, keepdims=True)
+            e = np.exp(marg - m)
+            posts[:, j] = e / e.sum(axis=1, keepdims=True)
+    return posts
+
+
+def _logsumexp(x: np.ndarray, axis: int) -> np.ndarray:
+    m = x.max(axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0.0)
+    with np.errstate(divide="ignore"):
+        return np.squeeze(m, axis=axis) + np.log(np.exp(x - m).sum(axis=axis))
+
+
+_STYLE_RE = re.compile(r"(?i)(?:o[àáảãạèéẻẽẹ]|(?<!q)u[ỳýỷỹỵ]|[òóỏõọ][ae]|(?<!q)[ùúủũụ]y)(?![^\W\d_])")
+
+
+def _document_style(text: str, config: Config) -> Literal["old", "new"]:
+    """The tone-mark placement the document itself uses ("new" when it shows none)."""
+    if config.tone_style in ("old", "new"):
+        return config.tone_style  # type: ignore[return-value]
+    old = new = 0
+    for m in _STYLE_RE.finditer(text):
+        frag = m.group().lower()
+        if frag[0] in "ou" and frag[1] not in "ou":
+            old += 1
+        else:
+            new += 1
+    return "old" if old > new else "new"
+
+
+def _stripped_lines(text: str) -> set[int]:
+    """Lines (by number) that read as Vietnamese with its marks stripped: enough words, almost
+    all of them plain ASCII syllables."""
+    out: set[int] = set()
+    for n, line in enumerate(text.split("\n")):
+        # Cheap screen first: UTF-8 bytes beyond one per character count the marked letters.
+        if len(line.encode("utf-8")) - len(line) > 0.1 * line.count(" ") + 4:
+            continue
+        words = _WORD_RE.findall(line)
+        if len(words) < 4:
+            continue
+        marked = len(_NONASCII_LETTER_RE.findall(line))
+        if marked > 0.05 * len(words):
+            continue
+        syllables = sum(1 for w in words if is_valid_syllable(w))
+        if syllables >= 0.8 * len(words):
+            out.add(n)
+    return out
+
+
+def _render(word: str, template: str, style: Literal["old", "new"]) -> str:
+    """``word`` (a lowercase unit) in the document's tone style, with ``template``'s case."""
+    if style == "old":
+        word = set_tone_style(word, "old")
+    letters = [c for c in template if c.isalpha() or c in _PLACEHOLDER_CHARS]
+    if len(letters) >= 2 and all(c.isupper() for c in letters if c.isalpha()) and any(c.isalpha() for c in letters):
+        return word.upper()
+    if template[:1].isupper() or (template[:1] in _PLACEHOLDER_CHARS and len(template) > 1 and template[1:2].isupper()):
+        return word[:1].upper() + word[1:]
+    return word
+
+
+def strip_is_possible(word: str) -> bool:
+    return strip_marks(word) == word
