@@ -44,8 +44,11 @@ _WARM_UP_TEXT = "Vi\N{LATIN SMALL LETTER E WITH CIRCUMFLEX}t Nam xay dung"
 
 _lock = threading.Lock()
 _repairers: dict[Config, Repairer] = {}
-_built = 0
-_built_pid = os.getpid()
+# The models (``Config.model``, None for the embedded one) that repairers built by this process
+# loaded: the engine caches a model per ``Config.model``, so configs that differ only in other
+# options share one load.
+_models_loaded: set[str | None] = set()
+_models_pid = os.getpid()
 
 
 @dataclass(frozen=True)
@@ -96,7 +99,7 @@ def get_repairer(config: Config | None = None, **overrides: Any) -> Repairer:
     return the same object at the cost of a dict look-up.  Thread-safe: two threads asking at once
     still load once.
     """
-    global _built, _built_pid
+    global _models_pid
     cfg = make_config(config, **overrides)
     found = _repairers.get(cfg)
     if found is not None:
@@ -107,11 +110,12 @@ def get_repairer(config: Config | None = None, **overrides: Any) -> Repairer:
             _load_model(cfg)
             found = Repairer(cfg)
             _repairers[cfg] = found
-            if _built_pid != os.getpid():
+            if _models_pid != os.getpid():
                 # A forked child inherits the parent's repairers and their loaded models: those
                 # cost it nothing, so its count starts afresh.
-                _built, _built_pid = 0, os.getpid()
-            _built += 1
+                _models_loaded.clear()
+                _models_pid = os.getpid()
+            _models_loaded.add(cfg.model)
     return found
 
 
@@ -119,13 +123,14 @@ def load_count() -> int:
     """How many times this process has loaded a language model.
 
     The engine's own counter (``vn_repair.api.model_load_count()``) when it has one; until then the
-    number of repairers :func:`get_repairer` has built in this process, each of which loaded its
-    model.  Pipelines use it to check that a worker loads the model once, not once per batch.
+    number of distinct models (``Config.model``) that repairers built by :func:`get_repairer` in
+    this process loaded.  Pipelines use it to check that a worker loads the model once, not once
+    per batch or per task.
     """
     engine_count = getattr(api, "model_load_count", None)
     if engine_count is not None:
         return int(engine_count())
-    return _built if _built_pid == os.getpid() else 0
+    return len(_models_loaded) if _models_pid == os.getpid() else 0
 
 
 def _is_text_dtype(dtype: Any) -> bool:
