@@ -29,10 +29,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import io
 import math
 import os
-import random
 import re
 import sys
 import unicodedata
@@ -218,14 +218,38 @@ def parse_kinds(kinds: str | Sequence[str]) -> tuple[str, ...]:
     return names
 
 
+_MASK64 = (1 << 64) - 1
+
+
+class _LineRandom:
+    """The random numbers of one line: SplitMix64 seeded with a BLAKE2b hash of the line's key.
+
+    ``random.Random(key)`` would do, but seeding the Mersenne Twister costs more than damaging a
+    typical line, and only a few numbers are drawn per line.  SplitMix64 passes BigCrush, which
+    is more than a damage simulator needs.
+    """
+
+    __slots__ = ("_state",)
+
+    def __init__(self, key: str) -> None:
+        self._state = int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest(), "little")
+
+    def random(self) -> float:
+        """A float in [0, 1), 53 random bits."""
+        self._state = z = (self._state + 0x9E3779B97F4A7C15) & _MASK64
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK64
+        return ((z ^ (z >> 31)) >> 11) * (1.0 / (1 << 53))
+
+
 # A step damages one line; it gets the line and a zero-argument factory for its random
 # generator (built only when the line has something to damage: most lines of most kinds
 # need no randomness at all).
-_Step = Callable[[str, Callable[[], random.Random]], str]
+_Step = Callable[[str, Callable[[], _LineRandom]], str]
 
 
 def _bernoulli_sub(pattern: re.Pattern[str], rate: float,
-                   replace: Callable[[str, random.Random], str]) -> _Step:
+                   replace: Callable[[str, _LineRandom], str]) -> _Step:
     """A step that replaces each match of ``pattern`` (one character) with probability ``rate``.
 
     Instead of one draw per candidate it draws the gap to the next replaced candidate from the
@@ -237,7 +261,7 @@ def _bernoulli_sub(pattern: re.Pattern[str], rate: float,
     splitter = re.compile(f"({pattern.pattern})", pattern.flags)
     log_keep = math.log1p(-rate) if rate < 1.0 else None
 
-    def step(line: str, make_rng: Callable[[], random.Random]) -> str:
+    def step(line: str, make_rng: Callable[[], _LineRandom]) -> str:
         parts = splitter.split(line)  # text, candidate, text, candidate, ..., text
         n = len(parts) // 2
         if n == 0:
@@ -261,11 +285,11 @@ def _bernoulli_sub(pattern: re.Pattern[str], rate: float,
     return step
 
 
-def _drop(ch: str, rng: random.Random) -> str:
+def _drop(ch: str, rng: _LineRandom) -> str:
     return ""
 
 
-def _lookalike(ch: str, rng: random.Random) -> str:
+def _lookalike(ch: str, rng: _LineRandom) -> str:
     options = LOOKALIKES[ch]
     return options[0] if len(options) == 1 else options[int(rng.random() * len(options))]
 
@@ -328,8 +352,8 @@ def _check_args(rate: float, seed: int, placeholder: str) -> None:
         raise ValueError(f"placeholder must be a non-empty string without spaces, not {placeholder!r}")
 
 
-def _rng_factory(key: str) -> Callable[[], random.Random]:
-    return lambda: random.Random(key)
+def _rng_factory(key: str) -> Callable[[], _LineRandom]:
+    return lambda: _LineRandom(key)
 
 
 def damage_lines(lines: Iterable[str], kinds: str | Sequence[str], rate: float = 0.05, seed: int = 0,
