@@ -6,7 +6,7 @@ import unicodedata
 from typing import Any
 
 from .config import Config
-from .edits import Edit, Repaired
+from .edits import Edit, Repaired, apply_edits, compose_edits
 
 __all__ = ["normalize", "repair", "repair_and_explain"]
 
@@ -29,10 +29,19 @@ def repair_and_explain(text: str, config: Config | None = None, **overrides: Any
     _check_text(text)
     cfg = _config(config, overrides)
     out = unicodedata.normalize("NFC", text) if cfg.nfc else text
-    edits: tuple[Edit, ...] = ()
+    edits: list[Edit] = []
     if out != text:
-        edits = (Edit(0, text, out, "nfc"),)
-    return Repaired(out, edits)
+        edits = [Edit(0, text, out, "nfc")]
+    # restoration stage (engine) goes here
+    if cfg.restore:
+        from .restore import restore_text
+
+        restored = restore_text(out, cfg)
+        if restored:
+            final = apply_edits(out, restored)
+            edits = compose_edits(text, edits, restored)
+            out = final
+    return Repaired(out, tuple(edits))
 
 
 def repair(text: str, config: Config | None = None, **overrides: Any) -> str:

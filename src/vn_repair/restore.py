@@ -18,6 +18,7 @@ document's tone-mark placement; punctuation and spacing are never touched.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -354,9 +355,13 @@ class Restorer:
         threshold = config.threshold
         for slot, post in decided:
             best = int(np.argmax(post))
+            unknown = slot.cands[slot.keep] == self.unk_id
+            if unknown and best == slot.keep and len(slot.cands) == 2 and slot.text.islower():
+                # A lowercase unknown word that only one syllable explains is that syllable.
+                best = 1 - slot.keep
             # A known word is replaced only with confidence; a non-word or unknown word is
             # replaced whenever a restoration beats leaving it as written.
-            if best == slot.keep or (slot.cands[slot.keep] != self.unk_id and post[best] < threshold):
+            if best == slot.keep or (not unknown and post[best] < threshold):
                 continue
             word = self.vocab[int(slot.cands[best])]
             if word.startswith("<"):
@@ -623,3 +628,63 @@ def _render(word: str, template: str, style: Literal["old", "new"]) -> str:
 
 def strip_is_possible(word: str) -> bool:
     return strip_marks(word) == word
+
+
+_LOADS = 0
+
+
+@functools.lru_cache(maxsize=8)
+def get_restorer(model: str | None = None) -> Restorer:
+    """The process's Restorer for ``model`` (a path, or None for the embedded default), built
+    once: the model is memory-mapped and the channel indexes are built lazily on first use."""
+    global _LOADS
+    from .lm import NgramModel, load_default_model
+
+    loaded = load_default_model() if model is None else NgramModel.load(model)
+    _LOADS += 1
+    return Restorer(loaded)
+
+
+def model_load_count() -> int:
+    """How many times this process has loaded a model (for tests of per-process caching)."""
+    return _LOADS
+
+
+# A very long document is decoded in windows of whole lines, each with its own damage estimate,
+# so memory stays bounded and a stream never needs to be held whole.
+WINDOW_CHARS = 1 << 20
+
+
+def restore_text(text: str, config: Config) -> list[Edit]:
+    """Edits (offsets into ``text``) that restore damaged words, under ``config``."""
+    if not text or text.isascii() and not _could_be_stripped(text):
+        return []
+    restorer = get_restorer(config.model)
+    if len(text) <= WINDOW_CHARS:
+        return restorer.restore(text, config)
+    edits: list[Edit] = []
+    start = 0
+    while start < len(text):
+        end = min(len(text), start + WINDOW_CHARS)
+        if end < len(text):
+            nl = text.rfind("\n", start, end)
+            if nl > start:
+                end = nl + 1
+            else:
+                sp = text.rfind(" ", start, end)
+                end = sp + 1 if sp > start else end
+        edits.extend(
+            Edit(e.offset + start, e.before, e.after, e.kind, e.confidence)
+            for e in restorer.restore(text[start:end], config)
+        )
+        start = end
+    return edits
+
+
+def _could_be_stripped(text: str) -> bool:
+    # Pure ASCII text has nothing to restore unless it is Vietnamese with its marks stripped or
+    # with placeholders; a quick look for typical stripped syllables decides.
+    return "?" in text or bool(_STRIPPED_HINT_RE.search(text))
+
+
+_STRIPPED_HINT_RE = re.compile(r"(?i)\b(?:cua|nhung|duoc|trong|nguoi|khong|viet|nam|cac|mot|nay)\b")

@@ -1,0 +1,123 @@
+"""The restoration engine with the embedded default model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import vn_repair
+import vn_repair.orthography
+from vn_repair.edits import apply_edits
+
+DATA = Path(__file__).parent / "data"
+
+# The examples of the engine issue, each inside a sentence of ordinary news context.
+RESTORED = [
+    ("Ban chỉ đo phòng chống thiên tai của tỉnh đã họp khẩn vào chiều qua.",
+     "Ban chỉ đạo phòng chống thiên tai của tỉnh đã họp khẩn vào chiều qua."),
+    ("Hội nghị bàn về công tác xây dng Đảng và chỉnh đn Đảng trong giai đoạn mới.",
+     "Hội nghị bàn về công tác xây dựng Đảng và chỉnh đốn Đảng trong giai đoạn mới."),
+    ("Cần tiếp tục xây dựng Đng trong sạch, vững mạnh.",
+     "Cần tiếp tục xây dựng Đảng trong sạch, vững mạnh."),
+    ("Đại hội đã kiện toàn tổ chức đng ở cơ sở và nâng cao năng lực lãnh đạo.",
+     "Đại hội đã kiện toàn tổ chức đảng ở cơ sở và nâng cao năng lực lãnh đạo."),
+    ("Kinh tế của tỉnh đang từng bưc phục hồi sau dịch bệnh.",
+     "Kinh tế của tỉnh đang từng bước phục hồi sau dịch bệnh."),
+    ("Đây là một trong những đa phương trong tỉnh có tốc độ tăng trưởng cao nhất.",
+     "Đây là một trong những địa phương trong tỉnh có tốc độ tăng trưởng cao nhất."),
+    ("Chương trình nhằm cng c nim tin ca th h tr vào con đưng cách mng.",
+     "Chương trình nhằm củng cố niềm tin của thế hệ trẻ vào con đường cách mạng."),
+]
+
+
+@pytest.mark.parametrize("damaged,clean", RESTORED)
+def test_issue_examples_restored(damaged, clean):
+    assert vn_repair.repair(damaged) == clean
+
+
+def test_case_is_transferred():
+    assert vn_repair.repair("XÂY DNG ĐNG VỮNG MẠNH, xây dng Đng vững mạnh") == \
+        "XÂY DỰNG ĐẢNG VỮNG MẠNH, xây dựng Đảng vững mạnh"
+
+
+def test_restored_words_follow_document_tone_style():
+    text = "Hoà bình và hợp tác là xu thế chung, đa phương hoá quan hệ đối ngoại là chủ trương của Đng."
+    out = vn_repair.repair(text)
+    assert "Đảng" in out and "hoà" in out.lower() and "hoá" in out
+
+
+def test_negative_cases_unchanged():
+    lines = [l for l in (DATA / "negative.txt").read_text(encoding="utf-8").splitlines() if not l.startswith("#")]
+    for line in lines:
+        assert vn_repair.repair(line) == line
+    whole = "\n".join(lines)
+    assert vn_repair.repair(whole) == whole
+
+
+def test_explain_edits_reproduce_output():
+    damaged = "Ban chỉ đo xây dng Đng và từng bưc củng cố tổ chức đng."
+    result = vn_repair.repair_and_explain(damaged)
+    assert apply_edits(damaged, result.edits) == result.text
+    kinds = {e.kind for e in result.edits}
+    assert kinds == {"dropped-letter"}
+    assert all(0.5 <= e.confidence <= 1.0 for e in result.edits)
+
+
+def test_threshold_override_controls_valid_word_edits():
+    damaged = "Ban chỉ đo xây dng nhà ở xã hội."
+    assert "chỉ đạo" in vn_repair.repair(damaged)
+    assert "dựng" in vn_repair.repair(damaged, restore=True)
+    assert vn_repair.repair(damaged, restore=False) == damaged
+
+
+def test_clean_dev_file_unchanged(shared):
+    text = (shared / "corpora" / "vietnews" / "dev.txt").read_text(encoding="utf-8")[:400_000]
+    out = vn_repair.repair(text)
+    changed = sum(a != b for a, b in zip(text.split(" "), out.split(" ")))
+    assert changed <= len(text.split(" ")) / 10_000 * 1
+
+
+_WORDS = ["nhà", "nước", "xây", "dựng", "kinh", "tế", "người", "dân", "phát", "triển", "của", "và", "các",
+          "trong", "những", "công", "tác", "tỉnh", "thành", "phố", "năm", "mới", "học", "sinh", "đường"]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(_WORDS), min_size=1, max_size=30))
+def test_clean_text_unchanged_and_idempotent(words):
+    text = " ".join(words)
+    assert vn_repair.repair(text) == text
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(_WORDS + ["dng", "nưc", "đưng", "ngưi", "mi", "ca", "đa"]), min_size=1, max_size=30))
+def test_repair_is_idempotent(words):
+    once = vn_repair.repair(" ".join(words))
+    assert vn_repair.repair(once) == once
+
+
+def _single_candidate_forms():
+    from vn_repair.restore import get_restorer
+
+    r = get_restorer(None)
+    index = r.index(frozenset({"drop"}))
+    out = []
+    for form, (ids, _events) in index.table.items():
+        if len(ids) == 1 and form.isalpha() and not vn_repair.orthography.is_valid_syllable(form) \
+                and form not in r.word_ids:
+            out.append((form, r.vocab[int(ids[0])]))
+    return sorted(out)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_single_candidate_drop_is_restored_in_any_context(data):
+    forms = _single_candidate_forms()
+    form, clean = data.draw(st.sampled_from(forms))
+    left = data.draw(st.lists(st.sampled_from(_WORDS), max_size=6))
+    right = data.draw(st.lists(st.sampled_from(_WORDS), max_size=6))
+    out = vn_repair.repair(" ".join(left + [form] + right))
+    restored = out.split(" ")[len(left)]
+    assert vn_repair.orthography.set_tone_style(restored, "new") == clean
