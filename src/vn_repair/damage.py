@@ -195,7 +195,27 @@ SIMULATED_DAMAGE: Mapping[str, str] = MappingProxyType({
                       "lacks becomes '?'",
     "cp1252-utf8": "encode to cp1252 ('?' for what it lacks), then read those bytes as UTF-8: "
                    "surviving non-ASCII letters (à, ô, í) become U+FFFD",
+    "mojibake": "UTF-8 read as cp1252 (Viá»‡t), undefined bytes as C1 controls as browsers show them",
+    "mojibake-latin1": "UTF-8 read as latin-1",
+    "mojibake-cp1258": "UTF-8 read as cp1258",
+    "mojibake-double": "UTF-8 read as cp1252, twice over",
+    "tcvn3": "encoded in TCVN3 (ABC) and read as cp1252 (ViÖt), as legacy-font text shows",
+    "vni": "encoded in VNI-Windows and read as cp1252 (Vieät)",
+    "viscii": "encoded in VISCII and read as cp1252",
+    "viqr": "written in VIQR, the ASCII convention (Vie^.t)",
 })
+
+# Kinds made by vn_repair.encodings: (encoding, view, layers); view None means VIQR text.
+_ENCODING_KINDS: dict[str, tuple[str, str | None, int]] = {
+    "mojibake": ("utf-8", "cp1252", 1),
+    "mojibake-latin1": ("utf-8", "latin-1", 1),
+    "mojibake-cp1258": ("utf-8", "cp1258", 1),
+    "mojibake-double": ("utf-8", "cp1252", 2),
+    "tcvn3": ("tcvn3", "cp1252", 1),
+    "vni": ("vni", "cp1252", 1),
+    "viscii": ("viscii", "cp1252", 1),
+    "viqr": ("viqr", None, 1),
+}
 
 #: Kinds whose effect depends on the ``rate`` argument (the others damage everything they can).
 RATE_KINDS = frozenset({"sparse", "drop-any", "placeholder", "lookalike"})
@@ -340,7 +360,20 @@ def _make_step(kind: str, rate: float, placeholder: str) -> list[_Step]:
         return [_deterministic(lambda s: _cp1252(s.translate(_BESTFIT_TABLE)))]
     if kind == "cp1252-utf8":
         return [_deterministic(_cp1252_utf8)]
+    if kind in _ENCODING_KINDS:
+        return [_deterministic(_encoding_damage(kind))]
     raise ValueError(f"unknown damage kind {kind!r}")  # pragma: no cover - parse_kinds checks
+
+
+def _encoding_damage(kind: str) -> Callable[[str], str]:
+    try:  # late: the encodings package is large, and most damage kinds do not need it
+        from .encodings import encode_legacy, make_mojibake
+    except ImportError as e:  # pragma: no cover - the package ships with vn_repair
+        raise ValueError(f"damage kind {kind!r} needs vn_repair.encodings, which failed to import: {e}") from e
+    encoding, view, layers = _ENCODING_KINDS[kind]
+    if view is None:
+        return lambda line: str(encode_legacy(line, encoding, errors="replace"))
+    return lambda line: make_mojibake(line, encoding, view=view, layers=layers, errors="replace")
 
 
 def _check_args(rate: float, seed: int, placeholder: str) -> None:
