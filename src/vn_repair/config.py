@@ -62,7 +62,7 @@ class Config:
     restore: bool = True
     damage: str | tuple[str, ...] = "auto"
     damage_rate: float | None = None
-    threshold: float = 0.9
+    threshold: float = 0.5
     model: str | None = None
 
     def __post_init__(self) -> None:

@@ -75,6 +75,13 @@ def _keep_unknown_log10(word: str) -> float:
 # context rarely swings a decision by more.
 PRUNE_LOG10 = 5.0
 MAX_CANDIDATES = 12
+# Where damage is dense (stripped lines, or a drop rate above DENSE_RATE) almost every word is
+# open, the trigram lattice is wide everywhere, and each word keeps fewer candidates.
+DENSE_RATE = 0.3
+MAX_CANDIDATES_DENSE = 6
+PRUNE_DENSE_LOG10 = 3.0
+# Float cells of trigram tables decoded in one batch (8 bytes each).
+BATCH_CELLS = 4_000_000
 # Pseudo-counts of the damage-rate prior: (damaged letters, intact letters).  They keep a short
 # text with one non-word from being treated as heavily damaged.
 RATE_PRIOR = (0.5, 10.0)
@@ -128,6 +135,8 @@ class Restorer:
         self.punct_id: int = self.word_ids.get(PUNCT, self.unk_id)
         self.num_id: int = self.word_ids.get("<num>", self.unk_id)
         self.syllable_ids = [i for i, w in enumerate(vocab) if not w.startswith("<") and is_valid_syllable(w)]
+        self._is_syllable = np.zeros(len(vocab), dtype=bool)
+        self._is_syllable[self.syllable_ids] = True
         self.unigram = np.asarray(model.unigram_log10, dtype=np.float64)  # type: ignore[attr-defined]
         self._indexes: dict[frozenset[str], CandidateIndex] = {}
         self._strip_index: dict[str, np.ndarray] | None = None
@@ -178,7 +187,7 @@ class Restorer:
         kept_marked = len(_MARKED_RE.findall(lowered))
         stripped: set[int] = set()
         if "strip" in allowed:
-            stripped = _stripped_lines(text)
+            stripped = _stripped_lines(text, self.strip_index())
         a, b = RATE_PRIOR
         dropped = nonword_drop / NONWORD_SHARE
         drop = (dropped + a) / (dropped + kept_block + a + b) if nonword_drop else 0.0
@@ -225,7 +234,7 @@ class Restorer:
         return logs
 
     def _candidates(self, word: str, logs: np.ndarray, index: CandidateIndex | None,
-                    stripped: bool) -> tuple[np.ndarray, np.ndarray, int, str] | None:
+                    stripped: bool, dense: bool = False) -> tuple[np.ndarray, np.ndarray, int, str] | None:
         """Candidates for a word token: (ids, ln channel scores, index of "as written", edit
         kind), or None when the word is not open to restoration."""
         form = unicodedata.normalize("NFC", word.lower()).replace("\N{REPLACEMENT CHARACTER}", "?")
@@ -277,7 +286,9 @@ class Restorer:
             score[0] = -np.inf  # the <unk> class unigram says nothing about this word; never prune it
         order = np.argsort(-score, kind="stable")
         best = score[order[0]]
-        chosen = {int(i) for i in order[:MAX_CANDIDATES] if score[i] >= best - PRUNE_LOG10}
+        dense = dense or stripped
+        width, prune = (MAX_CANDIDATES_DENSE, PRUNE_DENSE_LOG10) if dense else (MAX_CANDIDATES, PRUNE_LOG10)
+        chosen = {int(i) for i in order[:width] if score[i] >= best - prune}
         chosen.add(0)
         if len(chosen) <= 1:
             return None
@@ -355,13 +366,15 @@ class Restorer:
         threshold = config.threshold
         for slot, post in decided:
             best = int(np.argmax(post))
-            unknown = slot.cands[slot.keep] == self.unk_id
-            if unknown and best == slot.keep and len(slot.cands) == 2 and slot.text.islower():
+            keep_id = int(slot.cands[slot.keep])
+            if keep_id == self.unk_id and best == slot.keep and len(slot.cands) == 2 and slot.text.islower():
                 # A lowercase unknown word that only one syllable explains is that syllable.
                 best = 1 - slot.keep
-            # A known word is replaced only with confidence; a non-word or unknown word is
-            # replaced whenever a restoration beats leaving it as written.
-            if best == slot.keep or (not unknown and post[best] < threshold):
+            # A valid syllable is replaced only with confidence; a non-word (an abbreviation the
+            # model knows included), or any word of a stripped line (where the written form is no
+            # likelier than the others), whenever a restoration beats leaving it as written.
+            if best == slot.keep or (self._is_syllable[keep_id] and post[best] < threshold
+                                     and slot.kind != "stripped"):
                 continue
             word = self.vocab[int(slot.cands[best])]
             if word.startswith("<"):
@@ -388,7 +401,8 @@ class Restorer:
             if kind == "word":
                 got = word_cache.get(text, _END)
                 if got is _END:
-                    got = word_cache[text] = self._candidates(text, logs, index, stripped)
+                    got = word_cache[text] = self._candidates(text, logs, index, stripped,
+                                                              est.drop > DENSE_RATE)
                 if got is None:
                     items.append((rel, self.word_ids.get(lm_unit(text), self.unk_id)))
                 else:
@@ -455,10 +469,15 @@ class Restorer:
         batched over clusters of the same length and width."""
         buckets: dict[tuple[int, int], list[list[int | _Slot]]] = {}
         for cl in clusters:
-            width = max(len(p.cands) if isinstance(p, _Slot) else 1 for p in cl)
+            width = max(len(p.cands) for p in cl if isinstance(p, _Slot))
             buckets.setdefault((len(cl), width), []).append(cl)
-        out: list[tuple[_Slot, np.ndarray]] = []
+        # Bound the memory of one batch: its tables hold len * width**3 floats per cluster.
+        batches: list[tuple[int, int, list[list[int | _Slot]]]] = []
         for (length, width), group in buckets.items():
+            step = max(1, BATCH_CELLS // (length * width**3))
+            batches.extend((length, width, group[i : i + step]) for i in range(0, len(group), step))
+        out: list[tuple[_Slot, np.ndarray]] = []
+        for length, width, group in batches:
             n = len(group)
             cand = np.zeros((n, length, width), dtype=np.int32)
             chan = np.full((n, length, width), -np.inf)
@@ -594,9 +613,9 @@ def _document_style(text: str, config: Config) -> Literal["old", "new"]:
     return "old" if old > new else "new"
 
 
-def _stripped_lines(text: str) -> set[int]:
+def _stripped_lines(text: str, strip_index: dict[str, np.ndarray]) -> set[int]:
     """Lines (by number) that read as Vietnamese with its marks stripped: enough words, almost
-    all of them plain ASCII syllables."""
+    none marked, and most of them the stripped form of a known syllable."""
     out: set[int] = set()
     for n, line in enumerate(text.split("\n")):
         # Cheap screen first: UTF-8 bytes beyond one per character count the marked letters.
@@ -608,7 +627,7 @@ def _stripped_lines(text: str) -> set[int]:
         marked = len(_NONASCII_LETTER_RE.findall(line))
         if marked > 0.05 * len(words):
             continue
-        syllables = sum(1 for w in words if is_valid_syllable(w))
+        syllables = sum(1 for w in words if w.lower() in strip_index)
         if syllables >= 0.8 * len(words):
             out.add(n)
     return out
