@@ -221,14 +221,24 @@ def _slow_log10_prob(model: NgramModel, ctx: list[int], w: int) -> float:
         v = a[name][row]
         return float(a[name + "_codebook"][v]) if model.quantized else float(v)
 
+    def children(k: int) -> dict[int, tuple[int, int]]:
+        """Rows of the order-k table, per parent row in the order k-1 table."""
+        parents = [i for i, bit in enumerate(np.unpackbits(a[f"parent_{k - 1}"])[: model.counts[k - 2]]) if bit]
+        starts = [i for i, bit in enumerate(np.unpackbits(a[f"first_{k}"])[: model.counts[k - 1]]) if bit]
+        ends = starts[1:] + [model.counts[k - 1]]
+        assert len(parents) == len(starts)
+        return dict(zip(parents, zip(starts, ends)))
+
+    tables = {k: children(k) for k in range(2, model.order + 1)}
+
     def row_of(gram: list[int]) -> int | None:
         row = gram[0]
         for k in range(2, len(gram) + 1):
-            child = a[f"child_{k - 1}"]
-            words = a[f"words_{k}"][child[row] : child[row + 1]].tolist()
+            lo, hi = tables[k].get(row, (0, 0))
+            words = a[f"words_{k}"][lo:hi].tolist()
             if gram[k - 1] not in words:
                 return None
-            row = int(child[row]) + words.index(gram[k - 1])
+            row = lo + words.index(gram[k - 1])
         return row
 
     for k in range(len(ctx) + 1, 0, -1):
@@ -350,3 +360,30 @@ def test_default_model_perplexity_on_dev() -> None:
         ppl = model.perplexity(lm_sentences("\n".join(lines)))
         assert ppl < limit, (name, ppl)
         assert math.isfinite(ppl)
+
+
+# ------------------------------------------------------------------------- word list
+
+WORDLIST = Path(__file__).resolve().parents[1] / "data" / "wordlist.txt"
+
+
+@pytest.mark.skipif(not WORDLIST.is_file() or WORDLIST.stat().st_size == 0, reason="data/wordlist.txt not built")
+def test_wordlist_is_valid_and_self_describing() -> None:
+    from vn_repair.orthography import is_valid_syllable, set_tone_style
+
+    text = WORDLIST.read_text(encoding="utf-8")
+    header = [line for line in text.splitlines() if line.startswith("#")]
+    rows = [line.split("\t") for line in text.splitlines() if not line.startswith("#")]
+    joined = "\n".join(header)
+    assert f"data version: {train.DATA_VERSION}" in joined and "licence: CC BY-SA 4.0" in joined
+    assert "scripts/build_wordlist.py" in joined
+    assert "not used: hunspell-vi" in joined  # the GPL lists are named as excluded, never as sources
+    assert all(len(r) == 3 for r in rows)
+    words = [r[0] for r in rows]
+    counts = [int(r[1]) for r in rows]
+    assert len(set(words)) == len(words) and 5000 <= len(words) <= 12000
+    assert all(is_valid_syllable(w) and w == w.lower() and set_tone_style(w, "new") == w for w in words)
+    assert counts == sorted(counts, reverse=True)
+    assert {"của", "và", "người", "hòa", "thủy"} <= set(words[:3000])
+    sources = {s for r in rows for s in r[2].split(",")}
+    assert sources <= {"corpus", "iftc", "pyvi", "wordfreq"}

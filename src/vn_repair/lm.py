@@ -25,11 +25,16 @@ Arrays, for an order-N model over V units (ids index ``vocab``):
 
 - ``vocab``: the units, UTF-8, joined by ``"\\n"``;
 - ``uni_logp``, ``uni_bow``: float32[V], log10 P(w) and the backoff weight of context (w,);
-- ``child_1``: uint32[V+1], the bigrams that extend unigram ``w`` are rows
-  ``child_1[w]:child_1[w+1]`` of the order-2 table;
-- for k = 2..N: ``words_k`` uint16 (last word of each k-gram, rows sorted by parent then word),
-  ``logp_k`` (uint8 codes into ``logp_k_codebook`` float32[256], or float32 when unquantized);
-  for k < N also ``bow_k`` (same scheme) and ``child_k`` uint32 (rows of the order-k+1 table).
+- for k = 2..N: ``words_k`` uint16, the last word of each k-gram; rows are sorted by parent
+  (the row of the first k-1 words in the order-k-1 table) and then word; ``logp_k`` (uint8
+  codes into ``logp_k_codebook`` float32[256], or float32 when unquantized); ``first_k``, bits
+  (numpy.packbits, big-endian bit order) set on the first row of each parent's group;
+- for k = 1..N-1: ``bow_k`` (k >= 2; same scheme as logp_k) and ``parent_k``, bits set on the
+  rows of the order-k table that have extensions in the order-k+1 table.
+
+The two bit vectors give every row's parent (rank of its group among the parents), so a row
+costs 2 bytes of word and 1 byte per value, with no pointers; the search keys
+``parent << 16 | word`` are derived from them on the first query.
 """
 
 from __future__ import annotations
@@ -64,6 +69,7 @@ DEFAULT_MODEL_NAME = "default-model.bin"
 #: log10 probability used for events the model gives no mass (``<s>`` as a predicted word).
 LOG10_ZERO = -99.0
 _ALIGN = 64
+_SORT_QUERIES_FROM = 4096
 _WORD_BITS = 16  # words_k are uint16, so the vocabulary has at most 65536 units
 
 
@@ -72,13 +78,13 @@ class ModelFormatError(ValueError):
 
 
 def _required_arrays(order: int, quantized: bool) -> list[str]:
-    names = ["vocab", "uni_logp", "uni_bow", "child_1"]
+    names = ["vocab", "uni_logp", "uni_bow"]
     for k in range(2, order + 1):
-        names += [f"words_{k}", f"logp_{k}"]
+        names += [f"words_{k}", f"logp_{k}", f"first_{k}", f"parent_{k - 1}"]
         if quantized:
             names.append(f"logp_{k}_codebook")
         if k < order:
-            names += [f"bow_{k}", f"child_{k}"]
+            names.append(f"bow_{k}")
             if quantized:
                 names.append(f"bow_{k}_codebook")
     return names
@@ -118,10 +124,13 @@ class NgramModel:
         self.unigram_log10: np.ndarray = arrays["uni_logp"]
         self._uni_bow: np.ndarray = arrays["uni_bow"]
         self.counts: list[int] = [len(self.vocab)] + [len(arrays[f"words_{k}"]) for k in range(2, self.order + 1)]
-        for k in range(1, self.order):
-            child = arrays[f"child_{k}"]
-            if len(child) != self.counts[k - 1] + 1 or (len(child) and int(child[-1]) != self.counts[k]):
-                raise ModelFormatError(f"{where}: child_{k} does not match the order-{k + 1} table")
+        for k in range(2, self.order + 1):
+            n, m = self.counts[k - 1], self.counts[k - 2]
+            if len(arrays[f"first_{k}"]) != -(-n // 8) or len(arrays[f"parent_{k - 1}"]) != -(-m // 8):
+                raise ModelFormatError(f"{where}: bit vectors of order {k} do not match the table sizes")
+            for name in (f"logp_{k}", f"bow_{k}"):
+                if name in arrays and len(arrays[name]) != n:
+                    raise ModelFormatError(f"{where}: {name} has {len(arrays[name])} rows, expected {n}")
         self._keys: dict[int, np.ndarray] = {}
         self._normalizer: Any = None
 
@@ -208,9 +217,15 @@ class NgramModel:
         built on first use so that loading stays cheap."""
         keys = self._keys.get(k)
         if keys is None:
-            child = self._arrays[f"child_{k - 1}"]
-            parents = np.repeat(np.arange(len(child) - 1, dtype=np.uint64), np.diff(child.astype(np.int64)).astype(np.int64))
-            keys = (parents << np.uint64(_WORD_BITS)) | self._arrays[f"words_{k}"].astype(np.uint64)
+            n, m = self.counts[k - 1], self.counts[k - 2]
+            with_children = np.flatnonzero(np.unpackbits(self._arrays[f"parent_{k - 1}"], count=m))
+            group = np.cumsum(np.unpackbits(self._arrays[f"first_{k}"], count=n), dtype=np.int64) - 1
+            if n and (group[0] != 0 or group[-1] != len(with_children) - 1):
+                raise ModelFormatError(f"{self.path or '<in-memory model>'}: order-{k} rows do not match "
+                                       f"their parents ({group[-1] + 1} groups, {len(with_children)} parents)")
+            keys = (with_children[group].astype(np.uint64) << np.uint64(_WORD_BITS)) | self._arrays[
+                f"words_{k}"
+            ].astype(np.uint64)
             self._keys[k] = keys
         return keys
 
@@ -221,7 +236,14 @@ class NgramModel:
             return np.full(len(word), -1, dtype=np.int64)
         ok = parent >= 0
         q = (np.where(ok, parent, 0).astype(np.uint64) << np.uint64(_WORD_BITS)) | word.astype(np.uint64)
-        pos = np.searchsorted(keys, q)
+        if len(q) >= _SORT_QUERIES_FROM:
+            # Searching in key order touches the table's cache lines in sequence: about twice
+            # as fast on big batches as searching in the decoder's order, sort included.
+            order = np.argsort(q)
+            pos = np.empty(len(q), dtype=np.int64)
+            pos[order] = np.searchsorted(keys, q[order])
+        else:
+            pos = np.searchsorted(keys, q)
         np.minimum(pos, len(keys) - 1, out=pos)
         found = ok & (keys[pos] == q)
         return np.where(found, pos, -1)

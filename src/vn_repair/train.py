@@ -499,14 +499,13 @@ def _finalize(
         else:
             arrays[f"bow_{n - 1}"] = bow.astype(np.float32)
             bows.append(bow.astype(np.float32).astype(np.float64))
-        child = np.searchsorted(ctx, prev, side="left").astype(np.uint32)
-        arrays[f"child_{n - 1}"] = np.r_[child, np.uint32(len(keys))].astype(np.uint32)
+        arrays[f"parent_{n - 1}"] = np.packbits(has)
+        arrays[f"first_{n}"] = np.packbits(np.r_[True, ctx[1:] != ctx[:-1]][: len(ctx)])
         arrays[f"words_{n}"] = (keys & _mask(1)).astype(np.uint16)
         tables.append(keys)
         logps.append(lp)
     if N == 1:
         arrays["uni_bow"] = np.zeros(len(orders[0].keys), dtype=np.float32)
-        arrays["child_1"] = np.zeros(len(orders[0].keys) + 1, dtype=np.uint32)
     return arrays, info
 
 
