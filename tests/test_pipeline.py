@@ -59,9 +59,16 @@ def test_load_count_counts_models_not_calls_or_configs() -> None:
     # Another config with the same model: a new repairer, no new load.
     assert pl.get_repairer(Config(threshold=0.8127, tone_style="new")) is not fix
     assert pl.load_count() == loads
-    if not hasattr(vn_repair.api, "model_load_count"):
-        # Until the engine counts its own loads: every config here uses the embedded model.
-        assert loads == 1
+
+
+def test_model_is_loaded_when_the_repairer_is_built(tmp_path) -> None:
+    missing = str(tmp_path / "no-such-model.bin")
+    # restore=False needs no model: nothing is loaded, so a bad path goes unnoticed.
+    assert pl.get_repairer(restore=False, model=missing)(NFD) == NFC
+    # Otherwise the model loads at once (in a worker's initializer, a spider's start), and a bad
+    # path fails there rather than at the first record.
+    with pytest.raises((FileNotFoundError, OSError, ValueError), match="no-such-model"):
+        pl.get_repairer(model=missing)
 
 
 def test_get_repairer_builds_once_under_threads() -> None:

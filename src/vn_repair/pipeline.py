@@ -23,7 +23,6 @@ True
 
 from __future__ import annotations
 
-import os
 import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -37,18 +36,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Repairer", "get_repairer", "load_count", "make_config", "repair_series"]
 
-#: A short text that needs the language model, repaired once when a repairer is built so the
-#: model is loaded then (in a worker's initializer, a spider's start) rather than in the middle of
-#: the first record.  Used only until the engine offers an explicit loader (``api.load_model``).
-_WARM_UP_TEXT = "Vi\N{LATIN SMALL LETTER E WITH CIRCUMFLEX}t Nam xay dung"
-
 _lock = threading.Lock()
 _repairers: dict[Config, Repairer] = {}
-# The models (``Config.model``, None for the embedded one) that repairers built by this process
-# loaded: the engine caches a model per ``Config.model``, so configs that differ only in other
-# options share one load.
-_models_loaded: set[str | None] = set()
-_models_pid = os.getpid()
 
 
 @dataclass(frozen=True)
@@ -85,21 +74,22 @@ def make_config(config: Config | None = None, **overrides: Any) -> Config:
 
 
 def _load_model(config: Config) -> None:
-    loader = getattr(api, "load_model", None)
-    if loader is not None:
-        loader(config)
-    else:
-        api.repair(_WARM_UP_TEXT, config)
+    if config.restore:
+        # The engine caches its model per Config.model (vn_repair.restore.get_restorer): configs
+        # that differ only in other options share one load.
+        from .restore import get_restorer
+
+        get_restorer(config.model)
 
 
 def get_repairer(config: Config | None = None, **overrides: Any) -> Repairer:
     """The process's :class:`Repairer` for ``config`` with ``overrides`` applied.
 
-    The first call for a config in a process builds the repairer and loads its model; later calls
-    return the same object at the cost of a dict look-up.  Thread-safe: two threads asking at once
-    still load once.
+    The first call for a config in a process builds the repairer and loads its model (unless the
+    config has ``restore=False``, which needs none, or another config already loaded the same
+    ``Config.model``); later calls return the same object at the cost of a dict look-up.
+    Thread-safe: two threads asking at once still load once.
     """
-    global _models_pid
     cfg = make_config(config, **overrides)
     found = _repairers.get(cfg)
     if found is not None:
@@ -110,27 +100,18 @@ def get_repairer(config: Config | None = None, **overrides: Any) -> Repairer:
             _load_model(cfg)
             found = Repairer(cfg)
             _repairers[cfg] = found
-            if _models_pid != os.getpid():
-                # A forked child inherits the parent's repairers and their loaded models: those
-                # cost it nothing, so its count starts afresh.
-                _models_loaded.clear()
-                _models_pid = os.getpid()
-            _models_loaded.add(cfg.model)
     return found
 
 
 def load_count() -> int:
-    """How many times this process has loaded a language model.
+    """How many times this process has loaded a language model (the engine's own count).
 
-    The engine's own counter (``vn_repair.api.model_load_count()``) when it has one; until then the
-    number of distinct models (``Config.model``) that repairers built by :func:`get_repairer` in
-    this process loaded.  Pipelines use it to check that a worker loads the model once, not once
-    per batch or per task.
+    Pipelines use it to check that a worker loads the model once, not once per batch or task.  A
+    process forked from one that had loaded the model inherits both the model and the count.
     """
-    engine_count = getattr(api, "model_load_count", None)
-    if engine_count is not None:
-        return int(engine_count())
-    return len(_models_loaded) if _models_pid == os.getpid() else 0
+    from .restore import model_load_count
+
+    return model_load_count()
 
 
 def _is_text_dtype(dtype: Any) -> bool:
