@@ -32,18 +32,24 @@ TRAIN = [
 ]
 DEV = [CORPORA / "vietnews" / "dev.txt", CORPORA / "baomoi" / "dev.txt"]
 
-# name: (order, min_counts, quant_bits)
-CONFIGS: dict[str, tuple[int, tuple[int, ...], int]] = {
-    "o2-unpruned-f32": (2, (1, 1), 0),
-    "o3-unpruned-f32": (3, (1, 1, 1), 0),
-    "o3-unpruned-q8": (3, (1, 1, 1), 8),
-    "o3-c1,1,2-q8": (3, (1, 1, 2), 8),
-    "o3-c1,2,2-q8": (3, (1, 2, 2), 8),
-    "o3-c1,2,3-q8": (3, (1, 2, 3), 8),
-    "o3-c1,3,5-q8": (3, (1, 3, 5), 8),
-    "o4-c1,2,3,4-q8": (4, (1, 2, 3, 4), 8),
-    "o4-c1,2,3,6-q8": (4, (1, 2, 3, 6), 8),
-    "o4-c1,3,5,8-q8": (4, (1, 3, 5, 8), 8),
+# name: (order, min_counts, quant_bits, entropy-pruning size budget in MB or None)
+CONFIGS: dict[str, tuple[int, tuple[int, ...], int, float | None]] = {
+    "o2-unpruned-f32": (2, (1, 1), 0, None),
+    "o3-unpruned-f32": (3, (1, 1, 1), 0, None),
+    "o3-unpruned-q8": (3, (1, 1, 1), 8, None),
+    "o3-c1,1,2-q8": (3, (1, 1, 2), 8, None),
+    "o3-c1,2,2-q8": (3, (1, 2, 2), 8, None),
+    "o3-c1,2,3-q8": (3, (1, 2, 3), 8, None),
+    "o3-c1,3,5-q8": (3, (1, 3, 5), 8, None),
+    "o4-c1,2,2,4-q8": (4, (1, 2, 2, 4), 8, None),
+    "o4-c1,2,3,3-q8": (4, (1, 2, 3, 3), 8, None),
+    "o4-c1,2,3,4-q8": (4, (1, 2, 3, 4), 8, None),
+    "o4-c1,2,4,6-q8": (4, (1, 2, 4, 6), 8, None),
+    "o4-c1,3,5,8-q8": (4, (1, 3, 5, 8), 8, None),
+    "o3-entropy20-q8": (3, (1, 1, 1), 8, 20.0),
+    "o3-c1,1,2-entropy16-q8": (3, (1, 1, 2), 8, 16.0),
+    "o4-c1,1,2,2-entropy22-q8": (4, (1, 1, 2, 2), 8, 22.0),
+    "o4-c1,2,2,3-entropy22-q8": (4, (1, 2, 2, 3), 8, 22.0),
 }
 
 
@@ -66,11 +72,11 @@ def main() -> int:
           "| build s | ppl vietnews dev | ppl baomoi dev |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for name in args.configs:
-        order, min_counts, bits = CONFIGS[name]
+        order, min_counts, bits, budget = CONFIGS[name]
         t = time.perf_counter()
         model, _ = train.build_model_from_stream(
             stream, units, order=order, min_counts=min_counts, min_unigram_count=3,
-            max_vocab=16384, quant_bits=bits,
+            max_vocab=16384, quant_bits=bits, size_budget_mb=budget,
         )
         build = time.perf_counter() - t
         out = args.work / f"{name}.bin"

@@ -103,6 +103,20 @@ def test_pruned_and_quantized_model_stays_normalized(tmp_path: Path) -> None:
         assert abs(total - 1.0) < 1e-3, (ctx, total)
 
 
+def test_entropy_pruning_fits_the_budget_and_stays_normalized(tmp_path: Path) -> None:
+    full, full_path = _train(tmp_path, "full.bin", order=3, quant_bits=8)
+    small, small_path = _train(tmp_path, "small.bin", order=3, quant_bits=8, size_budget_mb=0.0065)
+    assert small_path.stat().st_size < full_path.stat().st_size
+    assert small.counts[1] < full.counts[1] and small.counts[2] < full.counts[2]
+    assert small.header["size_budget_mb"] == 0.0065
+    V = len(small.vocab)
+    words = np.arange(V, dtype=np.int32)
+    for ctx in _contexts(small):
+        c = np.tile(np.asarray(ctx, dtype=np.int32), (V, 1))
+        total = float(np.sum(10.0 ** small.log10_prob_batch(c, words).astype(np.float64)))
+        assert abs(total - 1.0) < 1e-3, (ctx, total)
+
+
 def _reference_kn(sentences: list[list[str]], order: int) -> dict[tuple[str, ...], float]:
     """Interpolated modified Kneser-Ney written the obvious way, with dictionaries: P(w | h)
     for every n-gram h w seen in ``sentences`` (unpruned), same conventions as the trainer."""

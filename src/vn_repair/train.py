@@ -389,12 +389,66 @@ def _prune(orders: list[_Order], min_counts: Sequence[int]) -> list[np.ndarray]:
     keep = [np.ones(len(orders[0].keys), dtype=bool)]
     for n in range(2, N + 1):
         keep.append(orders[n - 1].raw >= min_counts[n - 1])
-    for n in range(N, 2, -1):
+    _close_prefixes(orders, keep)
+    return keep
+
+
+def _close_prefixes(orders: list[_Order], keep: list[np.ndarray]) -> None:
+    """Keep every prefix of a kept n-gram: the table needs it as a context."""
+    for n in range(len(orders), 2, -1):
         prefixes = orders[n - 1].keys[keep[n - 1]] >> np.uint64(_BITS)
         pos, found = _lookup(orders[n - 2].keys, prefixes)
         assert found.all()
         keep[n - 2][pos] = True
-    return keep
+
+
+def _row_bytes(n: int, order: int, quant_bits: int) -> float:
+    """File bytes per n-gram of order n >= 2: word, value(s), and two bits of structure."""
+    value = 1 if quant_bits else 4
+    return 2 + value * (2 if n < order else 1) + 0.25
+
+
+def _entropy_prune(orders: list[_Order], keep: list[np.ndarray], budget_bytes: float, quant_bits: int) -> None:
+    """Relative-entropy pruning (Stolcke 1998) down to ``budget_bytes`` of n-gram rows.
+
+    Each candidate n-gram h w is scored alone by how much the model's distribution would move,
+    in relative entropy weighted by P(h), if it were dropped and P(w | h) came from the backoff
+    (with the backoff weight of h renormalized); the highest-scoring rows that fit the budget are
+    kept, then the prefixes they need.  P(h) is the relative frequency of h in the training text.
+    """
+    N = len(orders)
+    total = float(orders[0].raw.sum())
+    scores, costs, orders_of, rows = [], [], [], []
+    for n in range(2, N + 1):
+        o, lower = orders[n - 1], orders[n - 2]
+        cand = np.flatnonzero(keep[n - 1])
+        keys = o.keys[cand]
+        p = 10.0 ** o.logp[cand]
+        suf_pos, _ = _lookup(lower.keys, keys & _mask(n - 1))
+        pl = 10.0 ** lower.logp[suf_pos]
+        ctx_pos, _ = _lookup(lower.keys, keys >> np.uint64(_BITS))
+        size = len(lower.keys)
+        num = np.maximum(1.0 - np.bincount(ctx_pos, weights=p, minlength=size), 1e-12)[ctx_pos]
+        den = np.maximum(1.0 - np.bincount(ctx_pos, weights=pl, minlength=size), 1e-12)[ctx_pos]
+        b_old = num / den
+        b_new = (num + p) / (den + pl)
+        p_h = lower.raw[ctx_pos] / total
+        d = -p_h * (p * (np.log(pl) + np.log(b_new) - np.log(p)) + num * (np.log(b_new) - np.log(b_old)))
+        scores.append(d)
+        costs.append(np.full(len(cand), _row_bytes(n, N, quant_bits)))
+        orders_of.append(np.full(len(cand), n, dtype=np.int8))
+        rows.append(cand)
+    score = np.concatenate(scores)
+    # Highest score first; ties by order and row, so the choice is deterministic.
+    rank = np.lexsort((np.concatenate(rows), np.concatenate(orders_of), -score))
+    fits = np.cumsum(np.concatenate(costs)[rank]) <= budget_bytes
+    chosen = rank[fits]
+    which = np.concatenate(orders_of)[chosen]
+    row = np.concatenate(rows)[chosen]
+    for n in range(2, N + 1):
+        keep[n - 1][:] = False
+        keep[n - 1][row[which == n]] = True
+    _close_prefixes(orders, keep)
 
 
 def _quantize(values: np.ndarray, bits: int, exact_zero: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -547,6 +601,7 @@ def build_model_from_stream(
     min_unigram_count: int,
     max_vocab: int,
     quant_bits: int,
+    size_budget_mb: float | None = None,
     progress: _Progress | None = None,
     provenance: dict[str, Any] | None = None,
 ) -> tuple[lm.NgramModel, dict[str, Any]]:
@@ -576,6 +631,10 @@ def build_model_from_stream(
     progress.update("estimating modified Kneser-Ney probabilities", force=True)
     discounts = _estimate(orders, V)
     keep = _prune(orders, min_counts)
+    if size_budget_mb is not None:
+        progress.update(f"entropy pruning to {size_budget_mb} MB", force=True)
+        fixed = 12.0 * V + 2048  # unigram arrays, vocabulary, header (roughly)
+        _entropy_prune(orders, keep, size_budget_mb * 1e6 - fixed, quant_bits)
     arrays, info = _finalize(orders, keep, quant_bits, progress)
     arrays["vocab"] = np.frombuffer("\n".join(vocab).encode("utf-8"), dtype=np.uint8)
     header: dict[str, Any] = {
@@ -593,6 +652,7 @@ def build_model_from_stream(
         "counts": [V] + [int(k.sum()) for k in keep[1:]],
         "counted": [int((orders[0].raw > 0).sum())] + [len(o.keys) for o in orders[1:]],
         "min_counts": list(min_counts),
+        "size_budget_mb": size_budget_mb,
         "min_unigram_count": min_unigram_count,
         "discounts": [list(d) for d in discounts],
     }
@@ -610,6 +670,7 @@ def train_model(
     min_unigram_count: int = 3,
     max_vocab: int = 16384,
     quant_bits: int = 8,
+    size_budget_mb: float | None = None,
     progress: bool = True,
 ) -> TrainStats:
     """Train a model on ``paths`` (UTF-8 text, plain or gzip) and write it to ``output``.
@@ -617,7 +678,9 @@ def train_model(
     ``min_counts[n-1]`` is the least count an n-gram needs to be kept (unigrams: every unit of
     the vocabulary is kept; default ``(1, 2, 3, ...)``); the vocabulary holds the syllables seen at
     least ``min_unigram_count`` times, at most ``max_vocab`` units with the specials.
-    ``quant_bits`` is 8 (log10 values stored as 8-bit codes) or 0 (float32).
+    ``quant_bits`` is 8 (log10 values stored as 8-bit codes) or 0 (float32).  With
+    ``size_budget_mb``, the n-grams that pass the count thresholds are further pruned by relative
+    entropy (Stolcke) until the file fits about that many megabytes.
     """
     t0 = time.monotonic()
     prog = _Progress(progress)
@@ -639,6 +702,7 @@ def train_model(
         min_unigram_count=min_unigram_count,
         max_vocab=max_vocab,
         quant_bits=quant_bits,
+        size_budget_mb=size_budget_mb,
         progress=prog,
         provenance=provenance,
     )
@@ -702,6 +766,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--quant-bits", type=int, choices=(0, 8), default=8, help="8: 8-bit codes for log10 values; 0: float32"
     )
+    parser.add_argument(
+        "--size-mb",
+        type=float,
+        default=None,
+        help="prune by relative entropy until the model fits about this many MB (after --min-counts)",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress display on stderr")
 
 
@@ -720,6 +790,7 @@ def run_cli(args: argparse.Namespace) -> int:
             min_unigram_count=args.min_unigram_count,
             max_vocab=args.max_vocab,
             quant_bits=args.quant_bits,
+            size_budget_mb=args.size_mb,
             progress=not args.quiet,
         )
     except (OSError, ValueError) as exc:
