@@ -223,6 +223,8 @@ def test_cli_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert "zap" in capsys.readouterr().err
     assert _cli(["--clean", str(FIXTURE), "--damage", "sparse", "--save-repaired", str(FIXTURE)]) == 2
     assert "overwrite" in capsys.readouterr().err
+    assert _cli(["--clean", str(FIXTURE), "--damage", "sparse", "--model", str(tmp_path / "no.bin")]) == 1
+    assert "no.bin" in capsys.readouterr().err
 
 
 def test_dev_corpus_pipeline(shared: Path, capsysbinary: pytest.CaptureFixture[bytes]) -> None:

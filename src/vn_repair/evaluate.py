@@ -539,6 +539,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threshold", type=float, help="Config.threshold for the repair")
     parser.add_argument("--damage-kinds", metavar="KIND[,KIND...]",
                         help="Config.damage for the repair (what it may assume; default auto)")
+    parser.add_argument("--model", metavar="FILE", help="Config.model: a model file instead of the embedded one")
     parser.add_argument("--clean-run", action="store_true",
                         help="also repair the clean text and count the changes made there")
     parser.add_argument("--show", type=int, default=0, metavar="N",
@@ -573,6 +574,8 @@ def run_cli(args: argparse.Namespace) -> int:
         config_fields["threshold"] = args.threshold
     if args.damage_kinds:
         config_fields["damage"] = args.damage_kinds
+    if args.model:
+        config_fields["model"] = args.model
     inputs = [p for p in (args.clean, args.damaged, args.repaired) if p]
     for out in (args.save_damaged, args.save_repaired):
         if out and any(Path(out).resolve() == Path(p).resolve() for p in inputs):
@@ -614,7 +617,9 @@ def run_cli(args: argparse.Namespace) -> int:
                             clean_scores=clean_scores, clean_repair_seconds=clean_seconds,
                             clean_identical=identical, config=cfg_dict, source=args.damaged)
     except OSError as e:
-        print(f"{prog}: error: cannot read {e.filename}: {e.strerror}", file=sys.stderr)
+        # A file we open has a filename; the engine's own errors (a missing model) say it all.
+        what = f"cannot read {e.filename}: {e.strerror}" if e.filename else str(e) or repr(e)
+        print(f"{prog}: error: {what}", file=sys.stderr)
         return 1
     except UnicodeDecodeError as e:
         print(f"{prog}: error: input is not UTF-8 ({e})", file=sys.stderr)
