@@ -64,14 +64,16 @@ COMPETITORS: dict[str, dict[str, Any]] = {
 # must not import vn_repair unless it is measuring it.
 
 
-def _load_tool(tool: str) -> Any:
-    """Return (text -> text, version) for ``tool``."""
+def _load_tool(tool: str, model: str | None = None) -> Any:
+    """Return (text -> text, version) for ``tool``; ``model`` is a vn-repair model file."""
     from importlib import metadata
 
     if tool == "vn-repair":
         import vn_repair
 
-        return vn_repair.repair, vn_repair.__version__
+        config = vn_repair.Config(model=model)
+        vn_repair.repair("Vit Nam", config)  # load the model: its cost is in load_s, not in MB/s
+        return (lambda text: vn_repair.repair(text, config)), vn_repair.__version__
     if tool == "nfc":
         return (lambda text: unicodedata.normalize("NFC", text)), platform.python_version()
     if tool == "pyvi":
@@ -103,9 +105,9 @@ def _peak_rss_mb() -> float | None:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def worker(tool: str, src: str, dst: str, per_line: bool) -> int:
+def worker(tool: str, src: str, dst: str, per_line: bool, model: str | None = None) -> int:
     t0 = time.perf_counter()
-    fn, version = _load_tool(tool)
+    fn, version = _load_tool(tool, model)
     t1 = time.perf_counter()
     text = Path(src).read_text(encoding="utf-8")
     failed = 0
@@ -290,6 +292,8 @@ def measure(tool: str, python: str, clean: str, kind: str, work: Path, args: arg
     cmd = [python, str(Path(__file__).resolve()), "--worker", tool, "--input", str(src), "--output", str(dst)]
     if per_line:
         cmd.append("--per-line")
+    if tool == "vn-repair" and args.model:
+        cmd += ["--model", str(args.model)]
     run = run_measured(cmd, timeout=args.timeout)
     row: dict[str, Any] = {"tool": tool, "kind": kind, "wall_s": round(run["wall_s"], 3)}
     if run["returncode"] != 0 or run["timed_out"]:
@@ -335,7 +339,10 @@ def cold_start(cmd: list[str], repeat: int) -> dict[str, Any]:
     return {"cmd": cmd, "median_s": round(statistics.median(times), 3), "min_s": round(min(times), 3)}
 
 
-def vn_repair_cold_cmd() -> list[str]:
+def vn_repair_cold_cmd(model: Path | None) -> list[str]:
+    if model:
+        code = f"import sys, vn_repair; sys.stdout.write(vn_repair.repair(sys.stdin.read(), model={str(model)!r}))"
+        return [sys.executable, "-c", code]
     exe = Path(sys.executable).with_name("vn-repair")
     if exe.exists():
         probe = subprocess.run([str(exe)], input=COLD_TEXT.encode("utf-8"), check=False,
@@ -365,7 +372,7 @@ def markdown(result: dict[str, Any]) -> str:
         "",
         (f"Machine: {m['cpu']}, {m['cores']} cores ({m['usable_cores']} usable), {m['memory_gib']} GiB; "
          f"Python {m['python']}, numpy {m['numpy']}; {m['platform']}.  "
-         f"vn-repair {m['vn_repair']} at {m['commit']}, {m['date']}."),
+         f"vn-repair {m['vn_repair']} at {m['commit']}, {m['date']}; model {result['model'] or 'embedded'}."),
         (f"Damage rate {result['rate']} (sparse, drop-any, placeholder, lookalike), seed {result['seed']}; "
          "each run is a fresh process; MB/s = input MB (UTF-8) / seconds of the repair call alone."),
         "",
@@ -418,6 +425,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit-lines", type=int, help="use the first N lines of each corpus")
     ap.add_argument("--venv", type=Path, default=Path(os.environ.get("VN_REPAIR_BENCH_VENV", ROOT.parent / "bench-venv")),
                     help="venv for the competitors (created and filled if missing)")
+    ap.add_argument("--model", type=Path, help="vn-repair model file (default: the embedded one)")
     ap.add_argument("--no-competitors", action="store_true")
     ap.add_argument("--only", help="comma-separated subset of tools to run: vn-repair,nfc,pyvi,underthesea,ftfy")
     ap.add_argument("--repeat", type=int, default=5, help="cold-start runs per tool (default 5)")
@@ -431,7 +439,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--per-line", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
-        return worker(args.worker, args.input, args.output, args.per_line)
+        return worker(args.worker, args.input, args.output, args.per_line, args.model)
 
     from vn_repair.damage import SIMULATED_DAMAGE
 
@@ -454,6 +462,7 @@ def main(argv: list[str] | None = None) -> int:
         competitors = ensure_venv(args.venv, notes)
     venv_py = str(args.venv / "bin" / "python")
     result: dict[str, Any] = {"machine": machine(), "rate": args.rate, "seed": args.seed,
+                              "model": str(args.model) if args.model else None,
                               "limit_lines": args.limit_lines, "competitors": competitors,
                               "corpora": [], "cold_start": {}, "notes": notes}
     for path in corpora:
@@ -482,7 +491,7 @@ def main(argv: list[str] | None = None) -> int:
                 entry["rows"].append(row)
         result["corpora"].append(entry)
     if wanted("vn-repair"):
-        result["cold_start"]["vn-repair"] = cold_start(vn_repair_cold_cmd(), args.repeat)
+        result["cold_start"]["vn-repair"] = cold_start(vn_repair_cold_cmd(args.model), args.repeat)
     result["cold_start"]["python (no import)"] = cold_start([sys.executable, "-c", "import sys; sys.stdin.read()"],
                                                             args.repeat)
     for tool, st in competitors.items():
