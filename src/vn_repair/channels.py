@@ -44,8 +44,8 @@ __all__ = [
 BLOCK_LETTERS = frozenset(chr(c) for c in range(0x1EA0, 0x1EFA))
 
 #: Letter events counted per (damaged form, candidate) pair, in this column order.
-EVENTS = ("keep_block", "keep_marked", "drop", "placeholder", "lookalike")
-KEEP_BLOCK, KEEP_MARKED, DROP, PLACEHOLDER, LOOKALIKE = range(5)
+EVENTS = ("keep_block", "keep_marked", "drop", "placeholder", "lookalike", "placeholder_marked")
+KEEP_BLOCK, KEEP_MARKED, DROP, PLACEHOLDER, LOOKALIKE, PLACEHOLDER_MARKED = range(6)
 
 #: Most damaged letters considered in one syllable.
 MAX_EVENTS = 3
@@ -96,12 +96,53 @@ def _letter_options(ch: str, channels: frozenset[str]) -> list[tuple[str, int]]:
     if block and "drop" in channels:
         opts.append(("", DROP))
     if "placeholder" in channels:
-        opts.append(("?", PLACEHOLDER))
+        # Two rates: the block letters and the other marked letters are lost to "?" at
+        # different rates by different causes (a font map vs. a code page without ơ, ư, đ).
+        opts.append(("?", PLACEHOLDER if block else PLACEHOLDER_MARKED))
     if "lookalike" in channels:
-        folded = fold_modifier(ch)
-        if folded != ch:
-            opts.append((folded, LOOKALIKE))
+        opts.extend((v, LOOKALIKE) for v in lookalike_variants(ch))
     return opts
+
+
+_GRAVE, _ACUTE, _HOOK, _TILDE, _DOT = "\u0300", "\u0301", "\u0309", "\u0303", "\u0323"
+# Tone marks OCR and bad fonts take for one another (the small dot below is mostly just lost).
+_TONE_SWAP = {_GRAVE: _ACUTE, _ACUTE: _GRAVE, _HOOK: _TILDE, _TILDE: _HOOK}
+_MODIFIER_SWAP = {"\u0302": "\u0306", "\u0306": "\u0302"}  # â <-> ă, and ô <-> ơ below
+
+
+@lru_cache(maxsize=512)
+def lookalike_variants(ch: str) -> tuple[str, ...]:
+    """What OCR makes of a letter when it misreads its marks: the modifier lost (ớ → ó, ư → u,
+    đ → d), the tone mark lost or taken for its neighbour (à → a, á; ả → ã), ô and ơ, ă and â
+    taken for each other; alone or the modifier lost with the tone misread (ờ → ó)."""
+    if ch in "đĐ":
+        return ("d" if ch == "đ" else "D",)
+    nfd = unicodedata.normalize("NFD", ch)
+    base = nfd[0]
+    marks = nfd[1:]
+    tone = next((m for m in marks if m in (_GRAVE, _ACUTE, _HOOK, _TILDE, _DOT)), "")
+    mods = [m for m in marks if m not in (_GRAVE, _ACUTE, _HOOK, _TILDE, _DOT)]
+    tones = [tone, ""] + ([_TONE_SWAP[tone]] if tone in _TONE_SWAP else [])
+    modsets = [mods, []]
+    if mods == ["\u0302"] and base in "oO":
+        modsets.append(["\N{COMBINING HORN}"])
+    elif mods == ["\N{COMBINING HORN}"] and base in "oO":
+        modsets.append(["\u0302"])
+    elif mods and mods[0] in _MODIFIER_SWAP and base in "aA":
+        modsets.append([_MODIFIER_SWAP[mods[0]]])
+    out: list[str] = []
+    for m in modsets:
+        for t in tones:
+            changed_mod = m != mods
+            changed_tone = t != tone
+            if not (changed_mod or changed_tone):
+                continue
+            if changed_mod and changed_tone and not (m == [] and t in _TONE_SWAP.values() and tone):
+                continue  # two misreadings in one letter only as "modifier lost, tone misread"
+            v = unicodedata.normalize("NFC", base + "".join(m) + t)
+            if len(v) == 1 and v != ch and v not in out:
+                out.append(v)
+    return tuple(out)
 
 
 def damaged_forms(word: str, channels: frozenset[str], max_events: int = MAX_EVENTS) -> Iterable[tuple[str, tuple[int, ...]]]:
@@ -135,7 +176,7 @@ def build_index(vocab: Sequence[str], syllable_ids: Iterable[int], channels: Ite
         spellings = {word, set_tone_style(word, "old")}
         for spelling in spellings:
             for form, counts in damaged_forms(spelling, chans):
-                if counts[DROP] + counts[PLACEHOLDER] + counts[LOOKALIKE] == 0:
+                if counts[DROP] + counts[PLACEHOLDER] + counts[LOOKALIKE] + counts[PLACEHOLDER_MARKED] == 0:
                     continue
                 slot = acc.setdefault(form, {})
                 prev = slot.get(i)

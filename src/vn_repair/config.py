@@ -48,7 +48,9 @@ class Config:
     ``damage_rate``
         Override the estimated per-letter damage rate (0 < rate <= 1); ``None`` estimates it.
     ``threshold``
-        Minimum posterior probability for an edit to be made (0.5 < threshold < 1).
+        Least posterior probability for replacing a word that is itself a valid syllable
+        ("đo" → "đạo"; 0 <= threshold < 1, default 0.5).  A non-word is replaced whenever a
+        restoration is likelier than the written form.
     ``model``
         Path of a model file made by ``vn-repair train``; ``None`` uses the embedded default.
     """

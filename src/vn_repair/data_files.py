@@ -33,7 +33,10 @@ def load_wordlist() -> dict[str, int]:
     path = wordlist_path()
     out: dict[str, int] = {}
     with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
+        head = [f.readline() for _ in range(2)]
+        if not any(line.startswith(f"# format: {WORDLIST_FORMAT} 1") for line in head):
+            raise ValueError(f"{path}: not a {WORDLIST_FORMAT} version 1 file (header {head!r})")
+        for n, line in enumerate(f, 3):
             if line.startswith("#") or not line.strip():
                 continue
             parts = line.rstrip("\n").split("\t")

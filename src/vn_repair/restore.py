@@ -36,6 +36,7 @@ from .channels import (
     KEEP_MARKED,
     LOOKALIKE,
     PLACEHOLDER,
+    PLACEHOLDER_MARKED,
     CandidateIndex,
     build_index,
     build_strip_index,
@@ -52,7 +53,8 @@ _LN10 = math.log(10.0)
 _SENTENCE_END = frozenset(".!?\N{HORIZONTAL ELLIPSIS}")
 _PLACEHOLDER_CHARS = "?\N{REPLACEMENT CHARACTER}"
 _WORD_RE = re.compile(r"[^\W\d_]+")
-_PLACEHOLDER_RE = re.compile(r"[^\W\d_][?\ufffd]+[^\W\d_]|\ufffd")
+# A placeholder inside a word, or starting one; a "?" after a word is as likely a question mark.
+_PLACEHOLDER_RE = re.compile(r"[^\W\d_][?\ufffd]+[^\W\d_]|(?<![^\W\d_])\?[^\W\d_]|\ufffd")
 _BLOCK_RE = re.compile("[\u1ea0-\u1ef9]")
 # Non-ASCII letters outside the U+1EA0 block: Latin-1 and Latin Extended letters (à, ô, ư, đ...).
 _MARKED_RE = re.compile("[\u00c0-\u024f]")
@@ -62,6 +64,9 @@ _NONASCII_LETTER_RE = re.compile("[\u00c0-\u024f\u1ea0-\u1ef9]")
 # foreign word, name or acronym: the language model's <unk> probability is shared by all of
 # them.  Acronyms are written in capitals and names capitalised, so those cost less.
 KEEP_UNKNOWN_LOG10 = {"lower": -4.0, "title": -3.0, "upper": -1.5}
+
+
+KEEP_LONE_PLACEHOLDER_LOG10 = -1.0
 
 
 def _keep_unknown_log10(word: str) -> float:
@@ -85,8 +90,12 @@ BATCH_CELLS = 4_000_000
 # Pseudo-counts of the damage-rate prior: (damaged letters, intact letters).  They keep a short
 # text with one non-word from being treated as heavily damaged.
 RATE_PRIOR = (0.5, 10.0)
+LOOKALIKE_MIN_EVIDENCE = 3
 # A non-word the model has seen more often than this (log10 unigram) is no evidence of damage.
 RARE_LOG10 = -6.0
+# Share of the marked letters of clean Vietnamese that lie in U+1EA0..U+1EF9 (vietnews dev:
+# 193,454 of 380,718).
+BLOCK_SHARE = 0.51
 # Share of dropped letters that leave a non-word (measured over the corpora: about two thirds).
 NONWORD_SHARE = 0.66
 
@@ -98,6 +107,8 @@ class DamageEstimate:
     drop: float = 0.0
     placeholder: float = 0.0
     lookalike: float = 0.0
+    #: Rate at which marked letters outside U+1EA0..U+1EF9 (à, ô, ư, đ...) became placeholders.
+    placeholder_marked: float = 0.0
     stripped_lines: frozenset[int] = frozenset()
     evidence: dict[str, int] = field(default_factory=dict)
 
@@ -191,17 +202,31 @@ class Restorer:
         a, b = RATE_PRIOR
         dropped = nonword_drop / NONWORD_SHARE
         drop = (dropped + a) / (dropped + kept_block + a + b) if nonword_drop else 0.0
-        la = (nonword_la + a) / (nonword_la + kept_marked + kept_block + a + b) if nonword_la else 0.0
-        ph = (placeholders + a) / (placeholders + kept_marked + kept_block + a + b) if placeholders else 0.0
+        # Look-alike misreadings need more than a stray typo or foreign word: a few of them, and
+        # not drowned among dropped letters (whose non-words the look-alike index also holds).
+        la_seen = nonword_la >= max(LOOKALIKE_MIN_EVIDENCE, 0.05 * nonword_drop)
+        la = (nonword_la + a) / (nonword_la + kept_marked + kept_block + a + b) if la_seen else 0.0
+        ph = ph_marked = 0.0
+        if placeholders:
+            # Which letters did the placeholders take?  Clean Vietnamese has about as many
+            # marked letters inside the block as outside it (BLOCK_SHARE); what is missing from
+            # each class says how often that class was lost.
+            total = placeholders + kept_block + kept_marked
+            missing_block = max(0.0, BLOCK_SHARE * total - kept_block)
+            missing_marked = max(0.0, (1.0 - BLOCK_SHARE) * total - kept_marked)
+            share = (missing_block + a) / (missing_block + missing_marked + 2 * a)
+            ph = (placeholders * share + a) / (placeholders * share + kept_block + a + b)
+            ph_marked = (placeholders * (1 - share) + a) / (placeholders * (1 - share) + kept_marked + a + b)
         if config.damage_rate is not None:
             drop = config.damage_rate if "drop" in allowed else 0.0
             if "lookalike" in allowed and config.damage != "auto":
                 la = config.damage_rate
             if "placeholder" in allowed and config.damage != "auto":
-                ph = config.damage_rate
+                ph = ph_marked = config.damage_rate
         return DamageEstimate(
             drop=min(drop, 0.999),
             placeholder=min(ph, 0.999),
+            placeholder_marked=min(ph_marked, 0.999),
             lookalike=min(la, 0.999),
             stripped_lines=frozenset(stripped),
             evidence={
@@ -224,12 +249,13 @@ class Restorer:
 
     def _channel_logs(self, est: DamageEstimate) -> np.ndarray:
         eps = 1e-9
-        p_drop, p_ph, p_la = est.drop, est.placeholder, est.lookalike
+        p_drop, p_ph, p_la, p_phm = est.drop, est.placeholder, est.lookalike, est.placeholder_marked
         logs = np.zeros(len(EVENTS))
         logs[KEEP_BLOCK] = math.log(max(1.0 - p_drop - p_ph - p_la, eps))
-        logs[KEEP_MARKED] = math.log(max(1.0 - p_ph - p_la, eps))
+        logs[KEEP_MARKED] = math.log(max(1.0 - p_phm - p_la, eps))
         logs[DROP] = math.log(max(p_drop, eps))
         logs[PLACEHOLDER] = math.log(max(p_ph, eps))
+        logs[PLACEHOLDER_MARKED] = math.log(max(p_phm, eps))
         logs[LOOKALIKE] = math.log(max(p_la, eps))
         return logs
 
@@ -251,6 +277,10 @@ class Restorer:
             intact = self._n_block[uid] * logs[KEEP_BLOCK] + self._n_marked[uid] * logs[KEEP_MARKED]
             cand_parts.append(np.array([uid], dtype=np.int32))
             chan_parts.append(np.array([intact]))
+        elif form == "?":
+            # A lone placeholder may also be a question mark set off by spaces.
+            cand_parts.append(np.array([self.punct_id], dtype=np.int32))
+            chan_parts.append(np.array([KEEP_LONE_PLACEHOLDER_LOG10 * _LN10]))
         else:
             # An unknown word: it may still be a foreign word, a name or an acronym.
             cand_parts.append(np.array([self.unk_id], dtype=np.int32))
@@ -268,7 +298,7 @@ class Restorer:
                 ids, events = hit
                 cand_parts.append(ids)
                 chan_parts.append(events.astype(np.float64) @ logs)
-                if events[:, PLACEHOLDER].any():
+                if events[:, PLACEHOLDER].any() or events[:, PLACEHOLDER_MARKED].any():
                     kind = "placeholder"
                 elif events[:, LOOKALIKE].any() and not events[:, DROP].any():
                     kind = "look-alike"
@@ -390,7 +420,8 @@ class Restorer:
         """A space-free chunk as decoder items: an int when it is one fixed unit (the common
         case), else a tuple of (offset in chunk, item) where item is a unit id, _END (sentence
         end) or the candidate tuple of an open word."""
-        if _is_plain_word(chunk):
+        if _is_plain_word(chunk) or (est.placeholder and chunk in _PLACEHOLDER_CHARS):
+            # A placeholder standing alone may be a whole one-letter word ("ở" → "?").
             toks: Sequence[tuple[str, str | None, int]] = ((chunk, "word", 0),)
         else:
             toks = [(t.group(), t.lastgroup, t.start()) for t in _TOKEN_RE.finditer(chunk)]
@@ -637,8 +668,8 @@ def _render(word: str, template: str, style: Literal["old", "new"]) -> str:
     """``word`` (a lowercase unit) in the document's tone style, with ``template``'s case."""
     if style == "old":
         word = set_tone_style(word, "old")
-    letters = [c for c in template if c.isalpha() or c in _PLACEHOLDER_CHARS]
-    if len(letters) >= 2 and all(c.isupper() for c in letters if c.isalpha()) and any(c.isalpha() for c in letters):
+    letters = [c for c in template if c.isalpha()]
+    if len(letters) >= 2 and all(c.isupper() for c in letters):
         return word.upper()
     if template[:1].isupper() or (template[:1] in _PLACEHOLDER_CHARS and len(template) > 1 and template[1:2].isupper()):
         return word[:1].upper() + word[1:]
