@@ -44,7 +44,7 @@ from .channels import (
 )
 from .config import Config
 from .edits import Edit
-from .orthography import is_valid_syllable, set_tone_style, strip_marks
+from .orthography import is_valid_syllable, set_tone_style, strip_marks, tone_style_of
 from .tokenize import _TOKEN_RE, PUNCT, _is_plain_word, lm_unit
 
 __all__ = ["DamageEstimate", "Restorer"]
@@ -77,7 +77,7 @@ def _keep_unknown_log10(word: str) -> float:
     return KEEP_UNKNOWN_LOG10["lower"]
 # Candidates whose channel + unigram score falls this far (log10) below the best are dropped:
 # context rarely swings a decision by more.
-PRUNE_LOG10 = 5.0
+PRUNE_LOG10 = 3.5
 MAX_CANDIDATES = 12
 # Where damage is dense (stripped lines, or a drop rate above DENSE_RATE) almost every word is
 # open, the trigram lattice is wide everywhere, and each word keeps fewer candidates.
@@ -361,7 +361,7 @@ class Restorer:
         if est.lookalike:
             chans.update(("lookalike", "drop"))
         index = self.index(frozenset(chans)) if chans else None
-        style = _document_style(text, config)
+        style: Literal["old", "new"] | None = None  # found when first needed
 
         # Sentences with an open position, as lists of positions: an int (a fixed unit) or a
         # _Slot.  Text repeats, so each distinct space-separated chunk is analysed once.
@@ -435,7 +435,9 @@ class Restorer:
             word = self.vocab[int(slot.cands[best])]
             if word.startswith("<"):
                 continue
-            out = _render(word, slot.text, style)
+            if style is None and tone_style_of(word) is not None:
+                style = _document_style(text, config)
+            out = _render(word, slot.text, style or "new")
             if out != slot.text:
                 edits.append(Edit(slot.start, slot.text, out, slot.kind, round(float(post[best]), 4)))
         edits.sort(key=lambda e: e.offset)
