@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import pickle
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -97,6 +99,14 @@ def test_bad_config_and_options_are_loud() -> None:
         pl.get_repairer(tone_sytle="new")
     with pytest.raises(ValueError, match="tone_style"):
         pl.get_repairer(tone_style="newest")
+
+
+def test_frameworks_are_imported_only_by_their_own_modules() -> None:
+    code = ("import sys, vn_repair, vn_repair.pipeline, vn_repair.parallel, vn_repair.integrations; "
+            "print(sorted(m for m in ('pandas', 'scrapy', 'datatrove', 'pyspark', 'pyarrow') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 # --------------------------------------------------------------------------------------------
