@@ -90,6 +90,9 @@ BATCH_CELLS = 4_000_000
 # text with one non-word from being treated as heavily damaged.
 RATE_PRIOR = (0.5, 10.0)
 LOOKALIKE_MIN_EVIDENCE = 3
+# How often clean text has a double space between two words, per gap (scraped layout): the odds
+# against a vanished word there before the language model speaks.
+LAYOUT_GAP_RATE = 0.02
 # Rare non-words per word that clean text shows anyway (vietnews dev: 2 in 410,000 words;
 # baomoi dev: 4 in 67,000); a document needs more than this before any channel opens.
 BACKGROUND_NONWORDS = 1e-4
@@ -363,6 +366,9 @@ class Restorer:
         index = self.index(frozenset(chans)) if chans else None
         style: Literal["old", "new"] | None = None  # found when first needed
 
+        # Double spaces where a one-letter word may have vanished: (offset, sentence, index).
+        gaps: list[tuple[int, list[int | _Slot], int]] = []
+        find_gaps = est.drop > 0 and "  " in text
         # Sentences with an open position, as lists of positions: an int (a fixed unit) or a
         # _Slot.  Text repeats, so each distinct space-separated chunk is analysed once.
         sentences: list[list[int | _Slot]] = []
@@ -375,8 +381,12 @@ class Restorer:
         pos = 0
         for line_no, line in enumerate(text.split("\n")):
             cache = caches[line_no in stripped_lines]
-            for chunk in line.split(" "):
+            chunks = line.split(" ")
+            for ci, chunk in enumerate(chunks):
                 if not chunk:
+                    if find_gaps and 0 < ci < len(chunks) - 1 and chunks[ci - 1] and chunks[ci + 1]:
+                        gaps.append((pos, current, len(current)))
+                        has_slot = True
                     pos += 1
                     continue
                 entry = cache.get(chunk)
@@ -420,6 +430,7 @@ class Restorer:
 
         edits: list[Edit] = []
         threshold = config.threshold
+        chosen: dict[int, int] = {}
         for slot, post in decided:
             best = int(np.argmax(post))
             keep_id = int(slot.cands[slot.keep])
@@ -431,7 +442,9 @@ class Restorer:
             # likelier than the others), whenever a restoration beats leaving it as written.
             if best == slot.keep or (self._is_syllable[keep_id] and post[best] < threshold
                                      and slot.kind != "stripped"):
+                chosen[id(slot)] = keep_id
                 continue
+            chosen[id(slot)] = int(slot.cands[best])
             word = self.vocab[int(slot.cands[best])]
             if word.startswith("<"):
                 continue
@@ -440,8 +453,62 @@ class Restorer:
             out = _render(word, slot.text, style or "new")
             if out != slot.text:
                 edits.append(Edit(slot.start, slot.text, out, slot.kind, round(float(post[best]), 4)))
+        if gaps:
+            edits.extend(self._fill_gaps(gaps, chosen, est, threshold))
         edits.sort(key=lambda e: e.offset)
         return edits
+
+    def _fill_gaps(self, gaps: list[tuple[int, list[int | _Slot], int]], chosen: dict[int, int],
+                   est: DamageEstimate, threshold: float) -> list[Edit]:
+        """Words that vanished whole: a one-letter word made only of a dropped letter ("ở")
+        leaves a double space.  Clean text has double spaces too, so a word is put back only
+        where the model finds it far likelier than the gap, weighed by the drop rate against
+        how often layout leaves a double space."""
+        vanishing = self._vanishing_ids()
+        if not vanishing.size:
+            return []
+
+        def unit(seq: list[int | _Slot], i: int) -> int:
+            if i < 0:
+                return self.bos_id
+            if i >= len(seq):
+                return self.eos_id
+            item = seq[i]
+            if isinstance(item, _Slot):
+                return chosen.get(id(item), int(item.cands[item.keep]))
+            return item
+
+        rows = []
+        for offset, seq, i in gaps:
+            l2, l1, r1, r2 = unit(seq, i - 2), unit(seq, i - 1), unit(seq, i), unit(seq, i + 1)
+            if r1 in (self.eos_id, self.punct_id) or l1 == self.bos_id:
+                continue
+            rows.append((offset, l2, l1, r1, r2))
+        if not rows:
+            return []
+        arr = np.array([r[1:] for r in rows], dtype=np.int64)
+        n, k = len(rows), len(vanishing)
+        l2, l1, r1, r2 = (np.repeat(arr[:, j], k) for j in range(4))
+        v = np.tile(vanishing, n).astype(np.int64)
+        with_word = self._lm(l2, l1, v) + self._lm(l1, v, r1) + self._lm(v, r1, r2)
+        without = self._lm(arr[:, 0], arr[:, 1], arr[:, 2]) + self._lm(arr[:, 1], arr[:, 2], arr[:, 3])
+        gain = with_word.reshape(n, k) - without[:, None] + math.log(max(est.drop, 1e-9) / LAYOUT_GAP_RATE)
+        best = gain.argmax(axis=1)
+        out = []
+        for (offset, *_), b, g in zip(rows, best, gain[np.arange(n), best]):
+            posterior = 1.0 / (1.0 + math.exp(-g)) if g > -50 else 0.0
+            if posterior >= max(threshold, 0.5):
+                out.append(Edit(offset, "", self.vocab[int(vanishing[b])], "dropped-letter", round(posterior, 4)))
+        return out
+
+    def _vanishing_ids(self) -> np.ndarray:
+        """Vocabulary syllables made only of U+1EA0..U+1EF9 letters, which can vanish whole."""
+        got = getattr(self, "_vanishing", None)
+        if got is None:
+            got = np.array([i for i in self.syllable_ids if all(is_block_letter(c) for c in self.vocab[i])],
+                           dtype=np.int32)
+            self._vanishing = got
+        return got
 
     def _analyse_chunk(self, chunk: str, logs: np.ndarray, index: CandidateIndex | None, stripped: bool,
                        est: DamageEstimate, word_cache: dict[str, object]) -> object:
