@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
 
 from .config import Config
-from .edits import Edit, Repaired, apply_edits, compose_edits
+from .edits import Repaired, apply_edits
+from .normalize import compose_sorted, normalize_text
 
 __all__ = ["normalize", "repair", "repair_and_explain"]
 
@@ -28,10 +28,7 @@ def repair_and_explain(text: str, config: Config | None = None, **overrides: Any
     """Repair ``text`` and say how: returns :class:`Repaired` (text, edits)."""
     _check_text(text)
     cfg = _config(config, overrides)
-    out = unicodedata.normalize("NFC", text) if cfg.nfc else text
-    edits: list[Edit] = []
-    if out != text:
-        edits = [Edit(0, text, out, "nfc")]
+    out, edits = normalize_text(text, cfg)
     # restoration stage (engine) goes here
     if cfg.restore:
         from .restore import restore_text
@@ -39,7 +36,7 @@ def repair_and_explain(text: str, config: Config | None = None, **overrides: Any
         restored = restore_text(out, cfg)
         if restored:
             final = apply_edits(out, restored)
-            edits = compose_edits(text, edits, restored)
+            edits = compose_sorted(text, edits, restored)
             out = final
     return Repaired(out, tuple(edits))
 
@@ -50,5 +47,7 @@ def repair(text: str, config: Config | None = None, **overrides: Any) -> str:
 
 
 def normalize(text: str, config: Config | None = None, **overrides: Any) -> str:
-    """Normalization steps only (no language model)."""
-    return repair(text, config, restore=False, **overrides)
+    """Normalization steps only (Unicode forms, invisible characters, spaces, look-alikes, tone
+    style, encodings; no language model): :func:`vn_repair.normalize.normalize_text`'s text."""
+    _check_text(text)
+    return normalize_text(text, _config(config, overrides))[0]
