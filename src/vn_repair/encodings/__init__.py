@@ -328,9 +328,10 @@ def make_mojibake(text: str, encoding: str = "utf-8", *, view: str = "cp1252", l
         raise ValueError(f"view must be one of {', '.join(_VIEW_NAMES)}, not {view!r}")
     if layers < 1:
         raise ValueError(f"layers must be at least 1, not {layers}")
-    encoded = encode_legacy(text, encoding, errors=errors)
-    if isinstance(encoded, str):
+    if _canonical(encoding, allow_auto=False) == "viqr":
         raise ValueError("VIQR is already text: use encode_legacy(text, 'viqr')")
+    encoded = encode_legacy(text, encoding, errors=errors)
+    assert isinstance(encoded, bytes)
     out = decode_view(encoded, view_name)
     for _ in range(layers - 1):
         out = decode_view(out.encode("utf-8"), view_name)

@@ -12,7 +12,7 @@ import re
 import unicodedata
 from functools import cache
 
-from ._tables import VIEWS, _VIEW_TABLES, charmap, regex_union
+from ._tables import _VIEW_TABLES, VIEWS, charmap, regex_union
 from ._viqr import decode_viqr, encode_viqr
 
 __all__ = [

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ._codecs import decode_legacy_text
-from ._tables import VIEW_TO_BYTE, VIETNAMESE_LETTERS, charmap
+from ._tables import VIETNAMESE_LETTERS, VIEW_TO_BYTE, charmap
 
 __all__ = ["STRONG", "TRIGGER", "fix_line", "iter_lines", "restore_tcvn3_case", "vietnamese_word"]
 
@@ -196,9 +196,9 @@ STRONG: dict[str, re.Pattern[str]] = {
     # VNI: its mark bytes after a vowel in pairs clean Vietnamese never has ("aù", "oâ", "aê").
     "vni": re.compile(f"[{_VNI_SINGLE}]|{_VNI_PAIRS}"),
     # VIQR: a modifier or an unambiguous tone character right after a vowel, or dd before a vowel.
-    # VIQR: a modifier or an unambiguous tone character right after a vowel, a tone character
-    # between a vowel and a letter ("Ba'o"), or dd.
-    "viqr": re.compile(f"(?<=[{_VN_VOWEL}])[(^+`~]|(?<=[{_VN_VOWEL}])[.?'](?=[a-zA-Z])"
+    # VIQR: a modifier or an unambiguous tone character right after a vowel, a hook or dot
+    # between a vowel and a letter ("A?nh"; not the apostrophe of "O'Brien"), dd, an escape.
+    "viqr": re.compile(f"(?<=[{_VN_VOWEL}])[(^+`~]|(?<=[{_VN_VOWEL}])[.?](?=[a-zA-Z])"
                        f"|(?<=[{_VN_VOWEL}][(^+])[.?']|[dD][dD]|\\\\[(^+'`?~.\\\\dD]"),
 }
 """Per encoding: what in a word is evidence that the word is in that encoding."""

@@ -17,9 +17,9 @@ from importlib import resources
 
 __all__ = [
     "LEGACY",
+    "VIETNAMESE_LETTERS",
     "VIEWS",
     "VIEW_TO_BYTE",
-    "VIETNAMESE_LETTERS",
     "Charmap",
     "charmap",
     "decode_view",
@@ -134,7 +134,7 @@ def charmap(name: str) -> Charmap:
     """The table of legacy encoding ``name`` (one of :data:`LEGACY`), loaded once."""
     if name not in LEGACY:
         raise ValueError(f"no charmap named {name!r}; known: {', '.join(LEGACY)}")
-    text = resources.files("vn_repair").joinpath("data", f"charmap-{name}.txt").read_text(encoding="utf-8")
+    text = resources.files("vn_repair").joinpath("data").joinpath(f"charmap-{name}.txt").read_text(encoding="utf-8")
     return _parse(name, text)
 
 

@@ -118,9 +118,7 @@ def encode_viqr(text: str, errors: str = "strict") -> str:
             out.append(seq)
         elif ch == "\\":
             out.append("\\\\")
-        elif ch in MARK_CHARS and prev and unicodedata.normalize("NFD", prev)[0] in _VOWELS:
-            out.append("\\" + ch)
-        elif ch in "dD" and text[k + 1: k + 2] in ("d", "D", "đ", "Đ"):
+        elif ch in MARK_CHARS and prev and unicodedata.normalize("NFD", prev)[0] in _VOWELS or ch in "dD" and text[k + 1: k + 2] in ("d", "D", "đ", "Đ"):
             out.append("\\" + ch)
         else:
             out.append(ch)

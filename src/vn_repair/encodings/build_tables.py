@@ -109,8 +109,8 @@ def build_tcvn3() -> str:
         "tcvn3",
         "TCVN 5712:1993 VN3 (TCVN3, ABC), with VN1 capitals in A0..FF accepted when decoding",
         [
-            "TCVN 5712:1993 'Cong nghe thong tin - Bo ma chuan 8-bit ky tu Viet dung trong trao doi thong tin'"
-            " (Vietnam Standards and Quality Institute), tables VN1 and VN3;",
+            ("TCVN 5712:1993 'Cong nghe thong tin - Bo ma chuan 8-bit ky tu Viet dung trong trao doi thong tin'"
+             " (Vietnam Standards and Quality Institute), tables VN1 and VN3;"),
             "positions as transcribed in GNU libc localedata/charmaps/TCVN5712-1 (ISO-IR-180).",
             "VN3 has no toned capitals: ABC fonts show them with an all-capitals font over the lowercase codes,",
             "so encoding writes a toned capital with its lowercase code.",
