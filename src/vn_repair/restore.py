@@ -62,7 +62,7 @@ _NONASCII_LETTER_RE = re.compile("[\u00c0-\u024f\u1ea0-\u1ef9]")
 # Log10 prior cost of reading an unknown word that some channel could have made as a genuine
 # foreign word, name or acronym: the language model's <unk> probability is shared by all of
 # them.  Acronyms are written in capitals and names capitalised, so those cost less.
-KEEP_UNKNOWN_LOG10 = {"lower": -4.0, "title": -3.0, "upper": -1.5}
+KEEP_UNKNOWN_LOG10 = {"lower": -4.5, "title": -4.0, "upper": -2.0}
 
 
 KEEP_LONE_PLACEHOLDER_LOG10 = -1.0
@@ -374,13 +374,15 @@ class Restorer:
         sentences: list[list[int | _Slot]] = []
         current: list[int | _Slot] = []
         has_slot = False
-        caches: tuple[dict[str, object], dict[str, object]] = ({}, {})
-        word_caches: tuple[dict[str, object], dict[str, object]] = ({}, {})
+        # Chunk analyses depend on the kind of line: (stripped, written in capitals).
+        caches: dict[tuple[bool, bool], dict[str, object]] = {}
+        word_caches: dict[tuple[bool, bool], dict[str, object]] = {}
         stripped_lines = est.stripped_lines
         punct = self.punct_id
         pos = 0
         for line_no, line in enumerate(text.split("\n")):
-            cache = caches[line_no in stripped_lines]
+            line_kind = (line_no in stripped_lines, _is_caps_line(line))
+            cache = caches.setdefault(line_kind, {})
             chunks = line.split(" ")
             for ci, chunk in enumerate(chunks):
                 if not chunk:
@@ -391,8 +393,8 @@ class Restorer:
                     continue
                 entry = cache.get(chunk)
                 if entry is None:
-                    entry = self._analyse_chunk(chunk, logs, index, line_no in stripped_lines, est,
-                                                word_caches[line_no in stripped_lines])
+                    entry = self._analyse_chunk(chunk, logs, index, line_kind, est,
+                                                word_caches.setdefault(line_kind, {}))
                     cache[chunk] = entry
                 if entry.__class__ is int:
                     current.append(entry)  # type: ignore[arg-type]
@@ -510,8 +512,8 @@ class Restorer:
             self._vanishing = got
         return got
 
-    def _analyse_chunk(self, chunk: str, logs: np.ndarray, index: CandidateIndex | None, stripped: bool,
-                       est: DamageEstimate, word_cache: dict[str, object]) -> object:
+    def _analyse_chunk(self, chunk: str, logs: np.ndarray, index: CandidateIndex | None,
+                       line_kind: tuple[bool, bool], est: DamageEstimate, word_cache: dict[str, object]) -> object:
         """A space-free chunk as decoder items: an int when it is one fixed unit (the common
         case), else a tuple of (offset in chunk, item) where item is a unit id, _END (sentence
         end) or the candidate tuple of an open word."""
@@ -527,8 +529,11 @@ class Restorer:
             if kind == "word":
                 got = word_cache.get(text, _END)
                 if got is _END:
-                    got = word_cache[text] = self._candidates(text, logs, index, stripped,
-                                                              est.drop > DENSE_RATE)
+                    if _is_acronym(text) and not line_kind[1]:
+                        got = None  # capitals in running text: an acronym, not a damaged word
+                    else:
+                        got = self._candidates(text, logs, index, line_kind[0], est.drop > DENSE_RATE)
+                    word_cache[text] = got
                 if got is None:
                     items.append((rel, self.word_ids.get(lm_unit(text), self.unk_id)))
                 else:
@@ -737,6 +742,16 @@ def _document_style(text: str, config: Config) -> Literal["old", "new"]:
         else:
             new += 1
     return "old" if old > new else "new"
+
+
+def _is_acronym(word: str) -> bool:
+    """Two or more letters, all capitals, and not a syllable: "VN", "HĐND", "CT"."""
+    return len(word) >= 2 and word.isupper() and word.isalpha() and not is_valid_syllable(word)
+
+
+def _is_caps_line(line: str) -> bool:
+    """A line written in capitals (a headline), where every word looks like an acronym."""
+    return line.isupper() and sum(1 for c in line if c.isalpha()) >= 8
 
 
 def _count_placeholders(text: str) -> int:
