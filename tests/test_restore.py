@@ -33,14 +33,33 @@ RESTORED = [
 ]
 
 
+def test_issue_examples_restored_in_a_damaged_document():
+    # One page with sparse damage: the non-words are the evidence that lets valid words
+    # ("đo", "đa") be read as damaged too.
+    damaged = "\n".join(d for d, _ in RESTORED)
+    assert vn_repair.repair(damaged) == "\n".join(c for _, c in RESTORED)
+
+
 @pytest.mark.parametrize("damaged,clean", RESTORED)
-def test_issue_examples_restored(damaged, clean):
-    assert vn_repair.repair(damaged) == clean
+def test_issue_examples_restored_with_a_given_rate(damaged, clean):
+    assert vn_repair.repair(damaged, damage_rate=0.05) == clean
+
+
+def test_valid_word_alone_is_not_changed_without_evidence():
+    # A sentence whose only damage left valid words reads as clean: nothing to go on.
+    text = "Ban chỉ đo phòng chống thiên tai của tỉnh đã họp khẩn vào chiều qua."
+    assert vn_repair.repair(text) == text
 
 
 def test_case_is_transferred():
-    assert vn_repair.repair("XÂY DNG ĐNG VỮNG MẠNH, xây dng Đng vững mạnh") == \
-        "XÂY DỰNG ĐẢNG VỮNG MẠNH, xây dựng Đảng vững mạnh"
+    # A headline in capitals, then running text.
+    assert vn_repair.repair("XÂY DNG ĐNG VỮNG MẠNH\nxây dng Đng vững mạnh") == \
+        "XÂY DỰNG ĐẢNG VỮNG MẠNH\nxây dựng Đảng vững mạnh"
+
+
+def test_acronyms_in_running_text_are_kept_in_damaged_text():
+    text = "Ông Nguyễn Văn A, Phó chủ tịch UBND TP, nói VN cần xây dng thêm nhà ở xã hội."
+    assert vn_repair.repair(text) == text.replace("dng", "dựng")
 
 
 def test_restored_words_follow_document_tone_style():

@@ -830,7 +830,7 @@ WINDOW_CHARS = 1 << 20
 
 def restore_text(text: str, config: Config) -> list[Edit]:
     """Edits (offsets into ``text``) that restore damaged words, under ``config``."""
-    if not text or text.isascii() and not _could_be_stripped(text):
+    if not text.strip():
         return []
     restorer = get_restorer(config.model)
     if len(text) <= WINDOW_CHARS:
@@ -854,10 +854,3 @@ def restore_text(text: str, config: Config) -> list[Edit]:
     return edits
 
 
-def _could_be_stripped(text: str) -> bool:
-    # Pure ASCII text has nothing to restore unless it is Vietnamese with its marks stripped or
-    # with placeholders; a quick look for typical stripped syllables decides.
-    return "?" in text or bool(_STRIPPED_HINT_RE.search(text))
-
-
-_STRIPPED_HINT_RE = re.compile(r"(?i)\b(?:cua|nhung|duoc|trong|nguoi|khong|viet|nam|cac|mot|nay)\b")
