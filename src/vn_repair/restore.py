@@ -321,7 +321,7 @@ class Restorer:
                 kind = "stripped"
                 cand_parts.append(ids)
                 chan_parts.append(np.zeros(len(ids)))
-        elif index is not None:
+        if index is not None and kind != "stripped":
             hit = index.lookup(form)
             if hit is not None:
                 ids, events = hit
@@ -727,20 +727,22 @@ def _logsumexp(x: np.ndarray, axis: int) -> np.ndarray:
         return np.squeeze(m, axis=axis) + np.log(np.exp(x - m).sum(axis=axis))
 
 
-_STYLE_RE = re.compile(r"(?i)(?:o[àáảãạèéẻẽẹ]|(?<!q)u[ỳýỷỹỵ]|[òóỏõọ][ae]|(?<!q)[ùúủũụ]y)(?![^\W\d_])")
+STYLE_SAMPLE_CHARS = 200_000
+# A line reads as stripped when this share of its words are the stripped form of a syllable.
+STRIPPED_SHARE = 0.8
+# Open oa/oe/uy rhymes that end a word, written in the two styles ("hoà " vs "hòa ").
+_OLD_STYLE_ENDINGS = tuple(f"{v}{t} " for v, ts in (("o", "àáảãạèéẻẽẹ"), ("u", "ỳýỷỹỵ")) for t in ts)
+_NEW_STYLE_ENDINGS = tuple(f"{t}{v} " for ts, v in (("òóỏõọ", "a"), ("òóỏõọ", "e"), ("ùúủũụ", "y")) for t in ts)
 
 
 def _document_style(text: str, config: Config) -> Literal["old", "new"]:
     """The tone-mark placement the document itself uses ("new" when it shows none)."""
     if config.tone_style in ("old", "new"):
         return config.tone_style  # type: ignore[return-value]
-    old = new = 0
-    for m in _STYLE_RE.finditer(text):
-        frag = m.group().lower()
-        if frag[0] in "ou" and frag[1] not in "ou":
-            old += 1
-        else:
-            new += 1
+    lowered = text[:STYLE_SAMPLE_CHARS].lower()  # a long text shows its habit early
+    # "quý " and "quà " are written alike in both styles; take them out of the count.
+    old = sum(lowered.count(e) for e in _OLD_STYLE_ENDINGS) - sum(lowered.count("q" + e) for e in _OLD_STYLE_ENDINGS)
+    new = sum(lowered.count(e) for e in _NEW_STYLE_ENDINGS)
     return "old" if old > new else "new"
 
 
@@ -782,7 +784,7 @@ def _stripped_lines(text: str, strip_index: dict[str, np.ndarray]) -> set[int]:
         if marked > 0.05 * len(words):
             continue
         syllables = sum(1 for w in words if w.lower() in strip_index)
-        if syllables >= 0.8 * len(words):
+        if syllables >= STRIPPED_SHARE * len(words):
             out.add(n)
     return out
 
