@@ -147,6 +147,8 @@ EXAMPLES = {
     "vni": ("Vieät Nam vaø theá giôùi", "Việt Nam và thế giới"),
     "viscii": ("Vi®t Nam và thª gi¾i", "Việt Nam và thế giới"),
     "viqr": ("Vie^.t Nam va` the^' gio+'i", "Việt Nam và thế giới"),
+    "generic mojibake": ("Un cafÃ© Ã\xa0 la crÃ¨me, sâ€™il vous plaÃ®t", "Un café à la crème, s’il vous plaît"),
+    "legacy, then mojibake": ("ViÃ–t Nam vÂµ thÃ• giÃ\xadi", "Việt Nam và thế giới"),
 }
 
 

@@ -117,11 +117,11 @@ def fix_mojibake(line: str, *, weak: bool = True) -> str:
             break
         unicode_vn = _UNICODE_ONLY.search(line) is not None
         decoded = [(start, run, _decode_run(run)) for start, run in runs]
-        # Several sequences in a row, or a three-byte one, make the line mojibake (for this
-        # round and the ones after: each layer of double encoding has fewer sequences).  A lone
-        # three-byte sequence outside letters and punctuation (a CJK character, say) counts
-        # only where nothing says the line is clean Vietnamese.
-        strong_line = strong_line or any(
+        # Several sequences in a row or three in the line, or a three-byte one, make the line
+        # mojibake, for this round and the ones after (each layer of double encoding has
+        # fewer sequences).  A lone three-byte sequence outside letters and punctuation (a CJK
+        # character, say) counts only where nothing says the line is clean Vietnamese.
+        strong_line = strong_line or sum(len(seqs) for _, _, seqs in decoded) >= 3 or any(
             len(seqs) > 1 or (s.strong and (not unicode_vn or _in(_COMMON3, s.decoded)))
             for _, _, seqs in decoded for s in seqs
         )
