@@ -154,6 +154,10 @@ class Restorer:
         self._is_syllable = np.zeros(len(vocab), dtype=bool)
         self._is_syllable[self.syllable_ids] = True
         self.unigram = np.asarray(model.unigram_log10, dtype=np.float64)  # type: ignore[attr-defined]
+        order = int(getattr(model, "order", 3))
+        if order not in (3, 4):
+            raise ValueError(f"the decoder works with trigram or 4-gram models, not order {order}")
+        self.ctx = order - 1
         self._indexes: dict[frozenset[str], CandidateIndex] = {}
         self._strip_index: dict[str, np.ndarray] | None = None
         # Counts of block letters / marked letters per vocabulary syllable, for ln P(intact).
@@ -422,7 +426,7 @@ class Restorer:
         singles: list[list[int | _Slot]] = []
         multis: list[list[int | _Slot]] = []
         for sent in sentences:
-            for cl in _clusters(sent, self.bos_id, self.eos_id):
+            for cl in _clusters(sent, self.bos_id, self.eos_id, self.ctx):
                 (singles if sum(isinstance(p, _Slot) for p in cl) == 1 else multis).append(cl)
         decided: list[tuple[_Slot, np.ndarray]] = []
         if singles:
@@ -480,20 +484,26 @@ class Restorer:
                 return chosen.get(id(item), int(item.cands[item.keep]))
             return item
 
+        ctx = self.ctx
         rows = []
         for offset, seq, i in gaps:
-            l2, l1, r1, r2 = unit(seq, i - 2), unit(seq, i - 1), unit(seq, i), unit(seq, i + 1)
-            if r1 in (self.eos_id, self.punct_id) or l1 == self.bos_id:
+            left = [unit(seq, i - j) for j in range(ctx, 0, -1)]
+            right = [unit(seq, i + j) for j in range(ctx)]
+            if right[0] in (self.eos_id, self.punct_id) or left[-1] == self.bos_id:
                 continue
-            rows.append((offset, l2, l1, r1, r2))
+            rows.append((offset, *left, *right))
         if not rows:
             return []
         arr = np.array([r[1:] for r in rows], dtype=np.int64)
         n, k = len(rows), len(vanishing)
-        l2, l1, r1, r2 = (np.repeat(arr[:, j], k) for j in range(4))
+        cols = [arr[:, j] for j in range(2 * ctx)]
+        rep = [np.repeat(c, k) for c in cols]
         v = np.tile(vanishing, n).astype(np.int64)
-        with_word = self._lm(l2, l1, v) + self._lm(l1, v, r1) + self._lm(v, r1, r2)
-        without = self._lm(arr[:, 0], arr[:, 1], arr[:, 2]) + self._lm(arr[:, 1], arr[:, 2], arr[:, 3])
+        # With the word: every n-gram from the word up to ctx words past it; without: the n-grams
+        # ending at each of the ctx words after the gap.
+        seq_with = rep[:ctx] + [v] + rep[ctx:]
+        with_word = sum(self._lm_seq(seq_with[e - ctx : e], seq_with[e]) for e in range(ctx, 2 * ctx + 1))
+        without = sum(self._lm_seq(cols[e - ctx : e], cols[e]) for e in range(ctx, 2 * ctx))
         gain = with_word.reshape(n, k) - without[:, None] + math.log(max(est.drop, 1e-9) / LAYOUT_GAP_RATE)
         best = gain.argmax(axis=1)
         out = []
@@ -554,45 +564,60 @@ class Restorer:
             return items[0][1]
         return tuple(items)
 
-    def _lm(self, a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
-        """ln P(c | a b), batched."""
-        ctx = np.stack([a, b], axis=1).astype(np.int32)
+    def _lm(self, a: np.ndarray, b: np.ndarray, c: np.ndarray, pre: np.ndarray | None = None) -> np.ndarray:
+        """ln P(c | [pre] a b), batched; ``pre`` is the third word of context for a 4-gram model
+        (ignored by a trigram model)."""
+        if self.ctx == 2:
+            ctx = np.stack([a, b], axis=1).astype(np.int32)
+        else:
+            if pre is None:
+                raise ValueError("a 4-gram model needs three words of context")
+            ctx = np.stack([pre, a, b], axis=1).astype(np.int32)
         return self.model.log10_prob_batch(ctx, c.astype(np.int32)).astype(np.float64) * _LN10  # type: ignore[attr-defined]
+
+    def _lm_seq(self, context: list[np.ndarray], word: np.ndarray) -> np.ndarray:
+        """ln P(word | context), with ``context`` the last ``ctx`` words (oldest first)."""
+        ctx = np.stack(context[-self.ctx :], axis=1).astype(np.int32)
+        return self.model.log10_prob_batch(ctx, word.astype(np.int32)).astype(np.float64) * _LN10  # type: ignore[attr-defined]
+
+    def _proxy(self, item: int | _Slot) -> int:
+        """A unit standing for a position in another position's context: itself if fixed, else the
+        open word's likeliest candidate before context (channel and unigram)."""
+        if not isinstance(item, _Slot):
+            return item
+        return int(item.cands[int(np.argmax(item.channel / _LN10 + self.unigram[item.cands]))])
 
     def _decode_singles(self, clusters: list[list[int | _Slot]]) -> list[tuple[_Slot, np.ndarray]]:
         """Clusters with one open position, all at once: the candidate's score is its channel
-        score plus the three trigrams it takes part in."""
+        score plus every n-gram it takes part in."""
+        ctx = self.ctx
         slots: list[_Slot] = []
-        rows_a: list[np.ndarray] = []
-        ctx: list[tuple[int, int, int, int]] = []
-        sizes: list[int] = []
-        none = -1
+        rows: list[list[int]] = []  # ctx units before, then up to ctx after (-1: none)
         for cl in clusters:
-            slot = cl[2]
+            slot = cl[ctx]
             assert isinstance(slot, _Slot)
             slots.append(slot)
-            n1 = cl[3] if len(cl) > 3 else none
-            n2 = cl[4] if len(cl) > 4 else none
-            ctx.append((cl[0], cl[1], n1, n2))  # type: ignore[arg-type]
-            sizes.append(len(slot.cands))
-            rows_a.append(slot.cands)
-        cand = np.concatenate(rows_a)
-        chan = np.concatenate([s.channel for s in slots])
-        sizes_arr = np.array(sizes)
-        ctx_arr = np.repeat(np.array(ctx, dtype=np.int64), sizes_arr, axis=0)
-        p2, p1, n1, n2 = ctx_arr.T
-        score = chan + self._lm(p2, p1, cand)
-        has1 = n1 >= 0
-        if has1.any():
-            score[has1] += self._lm(p1[has1], cand[has1], n1[has1])
-        has2 = n2 >= 0
-        if has2.any():
-            score[has2] += self._lm(cand[has2], n1[has2], n2[has2])
-        starts = np.concatenate([[0], np.cumsum(sizes_arr)[:-1]])
+            after = [int(u) for u in cl[ctx + 1 :]]  # type: ignore[arg-type]
+            rows.append([int(u) for u in cl[:ctx]] + after + [-1] * (ctx - len(after)))  # type: ignore[arg-type]
+        sizes = np.array([len(s.cands) for s in slots])
+        cand = np.concatenate([s.cands for s in slots]).astype(np.int64)
+        score = np.concatenate([s.channel for s in slots])
+        ctx_arr = np.repeat(np.array(rows, dtype=np.int64), sizes, axis=0)
+        window = [ctx_arr[:, i] for i in range(ctx)] + [cand] + [ctx_arr[:, ctx + i] for i in range(ctx)]
+        # The n-gram ending at window[ctx + k] for k = 0..ctx includes the candidate.
+        for k in range(ctx + 1):
+            end = ctx + k
+            word = window[end]
+            has = word >= 0
+            if not has.any():
+                continue
+            context = [w[has] for w in window[end - ctx : end]]
+            score[has] += self._lm_seq(context, word[has])
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
         mx = np.maximum.reduceat(score, starts)
-        e = np.exp(score - np.repeat(mx, sizes_arr))
+        e = np.exp(score - np.repeat(mx, sizes))
         tot = np.add.reduceat(e, starts)
-        post = e / np.repeat(tot, sizes_arr)
+        post = e / np.repeat(tot, sizes)
         return [(slot, post[st : st + n]) for slot, st, n in zip(slots, starts, sizes)]
 
     def _decode_multis(self, clusters: list[list[int | _Slot]]) -> list[tuple[_Slot, np.ndarray]]:
@@ -629,8 +654,15 @@ class Restorer:
             ca = np.broadcast_to(cand[:, :-2, :, None, None], shape)[va]
             cb = np.broadcast_to(cand[:, 1:-1, None, :, None], shape)[va]
             cc = np.broadcast_to(cand[:, 2:, None, None, :], shape)[va]
+            pre = None
+            if self.ctx == 3:
+                # A 4-gram model's oldest context word: the state holds two words, so the third
+                # is the fixed unit there, or an open word's likeliest candidate.
+                proxies = np.array([[self.bos_id] + [self._proxy(p) for p in cl[:-3]] for cl in group],
+                                   dtype=np.int64)  # (n, length - 2): the unit at j - 3 for j >= 2
+                pre = np.broadcast_to(proxies[:, :, None, None, None], shape)[va]
             tables = np.zeros(shape)
-            tables[va] = self._lm(ca, cb, cc)
+            tables[va] = self._lm(ca, cb, cc, pre)
             posts = _forward_backward_batch(tables, chan)
             for i, cl in enumerate(group):
                 for j, p in enumerate(cl):
@@ -673,20 +705,21 @@ def _allowed_channels(config: Config) -> frozenset[str]:
     return frozenset(config.damage)
 
 
-def _clusters(sentence: list[int | _Slot], bos: int, eos: int) -> list[list[int | _Slot]]:
-    """Split a sentence into independent clusters of open positions, each with two positions of
-    fixed context before it and up to two fixed positions (or the sentence end) after it."""
-    units: list[int | _Slot] = [bos, bos, *sentence, eos]
+def _clusters(sentence: list[int | _Slot], bos: int, eos: int, ctx: int = 2) -> list[list[int | _Slot]]:
+    """Split a sentence into independent clusters of open positions, each with ``ctx`` (the
+    model's order - 1) positions of fixed context before it and up to ``ctx`` fixed positions (or
+    the sentence end) after it."""
+    units: list[int | _Slot] = [bos] * ctx + [*sentence, eos]
     open_at = [i for i, p in enumerate(units) if isinstance(p, _Slot)]
     out: list[list[int | _Slot]] = []
     k = 0
     while k < len(open_at):
         first = last = open_at[k]
         k += 1
-        while k < len(open_at) and open_at[k] <= last + 2:
+        while k < len(open_at) and open_at[k] <= last + ctx:
             last = open_at[k]
             k += 1
-        out.append(units[first - 2 : min(last + 3, len(units))])
+        out.append(units[first - ctx : min(last + ctx + 1, len(units))])
     return out
 
 
