@@ -311,6 +311,27 @@ def test_cli_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert "not UTF-8" in capsys.readouterr().err
 
 
+def test_module_cli(tmp_path: Path) -> None:
+    """``python -m vn_repair damage`` end to end: UTF-8 in and out whatever the locale."""
+    import importlib.util
+    import os
+    import subprocess
+    import sys
+
+    if importlib.util.find_spec("vn_repair.__main__") is None:
+        pytest.skip("python -m vn_repair is not wired in this checkout")
+    env = {**os.environ, "LC_ALL": "C", "PYTHONIOENCODING": "ascii"}
+    src = tmp_path / "in.txt"
+    src.write_bytes("Tiếng Việt\nhoà bình\n".encode())
+    r = subprocess.run([sys.executable, "-m", "vn_repair", "damage", "--kind", "tone-flip", str(src)],
+                       capture_output=True, timeout=60, env=env, check=False)
+    assert (r.returncode, r.stderr) == (0, b"")
+    assert r.stdout.decode("utf-8") == "Tiếng Việt\nhòa bình\n"
+    r = subprocess.run([sys.executable, "-m", "vn_repair", "damage", "--kind", "nope", "-c", "x"],
+                       capture_output=True, timeout=60, env=env, check=False)
+    assert r.returncode == 2 and b"unknown damage kind" in r.stderr and r.stdout == b""
+
+
 def test_cli_lists_kinds(capsys: pytest.CaptureFixture[str]) -> None:
     assert _cli(["--list"]) == 0
     out = capsys.readouterr().out

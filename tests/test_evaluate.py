@@ -227,6 +227,21 @@ def test_cli_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert "no.bin" in capsys.readouterr().err
 
 
+def test_module_cli() -> None:
+    """``python -m vn_repair evaluate`` end to end, JSON on stdout."""
+    import importlib.util
+    import subprocess
+    import sys
+
+    if importlib.util.find_spec("vn_repair.__main__") is None:
+        pytest.skip("python -m vn_repair is not wired in this checkout")
+    r = subprocess.run([sys.executable, "-m", "vn_repair", "evaluate", "--clean", str(FIXTURE), "--damage", "nfd",
+                        "--limit-lines", "20", "--json"], capture_output=True, timeout=120, check=False)
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert d["scores"]["lines"] == 20 and d["scores"]["recall"] == 1.0 and d["kinds"] == ["nfd"]
+
+
 def test_dev_corpus_pipeline(shared: Path, capsysbinary: pytest.CaptureFixture[bytes]) -> None:
     """The real dev text goes through damage, repair and scoring (first 300 lines, to stay fast)."""
     dev = shared / "corpora" / "vietnews" / "dev.txt"
