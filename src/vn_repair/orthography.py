@@ -46,12 +46,19 @@ _TONE_OF_MARK = {m: i for i, m in enumerate(TONE_MARKS) if m}
 _MODIFIED_VOWELS = frozenset("ăâêôơư")
 _VOWELS = frozenset("aăâeêioôơuưy")
 _LETTERS = frozenset("abcdđeghiklmnopqrstuvxyăâêôơư")
+# Every lowercase letter a syllable can be written with, precomposed (NFC) or decomposed (NFD).
+_WRITTEN_LETTERS = frozenset(
+    _LETTERS
+    | {unicodedata.normalize("NFC", v + t) for v in "aăâeêioôơuưy" for t in TONE_MARKS}
+    | set(TONE_MARKS[1:])
+    | {"\N{COMBINING BREVE}", "\N{COMBINING CIRCUMFLEX ACCENT}", "\N{COMBINING HORN}"}
+)
 
 ONSETS = (
     "", "b", "c", "ch", "d", "đ", "g", "gh", "gi", "h", "k", "kh", "l", "m", "n", "ng", "ngh",
     "nh", "p", "ph", "q", "r", "s", "t", "th", "tr", "v", "x",
 )
-_ONSETS_LONGEST_FIRST = tuple(sorted(ONSETS, key=len, reverse=True))
+_ONSET_SET = frozenset(ONSETS)
 
 _STOP_CODAS = ("c", "ch", "p", "t")
 _CODAS_LONGEST_FIRST = ("ng", "nh", "ch", "c", "m", "n", "p", "t")
@@ -179,6 +186,14 @@ def _split_rhyme(onset: str, rhyme: str) -> tuple[str, str, str]:
 
 def _detone(word: str) -> tuple[str, int] | None:
     """Lowercase toneless base and tone number, or None if there is more than one tone mark."""
+    if unicodedata.is_normalized("NFC", word):
+        # Precomposed letters: one table lookup per letter instead of decomposing.
+        base = word.translate(_DETONE_TABLE)
+        if base == word:
+            return base, 0
+        tones = [_TONE_OF_CHAR[c] for c in word if c in _TONE_OF_CHAR]
+        if len(tones) == 1 and not any(c in _TONE_OF_MARK for c in word):
+            return base, tones[0]
     tone = 0
     base = []
     for ch in unicodedata.normalize("NFD", word.lower()):
@@ -194,25 +209,33 @@ def _detone(word: str) -> tuple[str, int] | None:
 
 @lru_cache(maxsize=1 << 16)
 def _parse_lower(word: str) -> Syllable | None:
+    if not _WRITTEN_LETTERS.issuperset(word):
+        return None  # a letter no Vietnamese syllable has (f, j, w, z, é...) or no letter at all
     got = _detone(word)
     if got is None:
         return None
     base, tone = got
     if not base or any(ch not in _LETTERS for ch in base):
         return None
-    for onset in _ONSETS_LONGEST_FIRST:
-        if not base.startswith(onset):
-            continue
-        rest = base[len(onset):]
-        tries = [rest]
-        if onset == "gi" and (not rest or rest[0] not in _VOWELS or rest.startswith("ê")):
-            tries.insert(0, "i" + rest)  # the i of gi doubles as the vowel: gì, gìn, giếng
-        for rhyme in tries:
-            if rhyme and _rhyme_ok(onset, rhyme):
-                glide, nucleus, coda = _split_rhyme(onset, rhyme)
-                if coda in _STOP_CODAS and tone not in (2, 5):
-                    return None
-                return Syllable(onset, glide, nucleus, coda, tone)
+    # The onset is the run of consonants before the first vowel; gi and qu take the next
+    # letter along when it is i or u.
+    i = 0
+    while i < len(base) and base[i] not in _VOWELS:
+        i += 1
+    onset, rest = base[:i], base[i:]
+    if onset == "g" and rest.startswith("i"):
+        onset, rest = "gi", rest[1:]
+    if onset not in _ONSET_SET:
+        return None
+    tries = [rest]
+    if onset == "gi" and (not rest or rest[0] not in _VOWELS or rest.startswith("ê")):
+        tries.insert(0, "i" + rest)  # the i of gi doubles as the vowel: gì, gìn, giếng
+    for rhyme in tries:
+        if rhyme and _rhyme_ok(onset, rhyme):
+            glide, nucleus, coda = _split_rhyme(onset, rhyme)
+            if coda in _STOP_CODAS and tone not in (2, 5):
+                return None
+            return Syllable(onset, glide, nucleus, coda, tone)
     return None
 
 
@@ -294,6 +317,20 @@ def tone_style_of(word: str) -> Literal["old", "new"] | None:
 
 
 # Marks: tone marks and modifiers removed, đ -> d.
+def _build_detone() -> tuple[dict[int, str], dict[str, int]]:
+    table: dict[int, str] = {}
+    tone_of: dict[str, int] = {}
+    for v in "aăâeêioôơuưy":
+        for t in range(1, 6):
+            ch = unicodedata.normalize("NFC", v + TONE_MARKS[t])
+            table[ord(ch)] = v
+            tone_of[ch] = t
+    return table, tone_of
+
+
+_DETONE_TABLE, _TONE_OF_CHAR = _build_detone()
+
+
 def _build_strip_table() -> dict[int, str]:
     table: dict[int, str] = {}
     for cp in list(range(0x00C0, 0x0250)) + list(range(0x1EA0, 0x1F00)):

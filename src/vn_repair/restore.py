@@ -189,12 +189,12 @@ class Restorer:
         lowered = text.lower()
         # Counting distinct space-separated chunks is much faster than tokenizing, and enough
         # for an estimate: punctuation is trimmed from the ends of each distinct chunk.
-        chunks = lowered.split()
+        chunks = text.split()
         drop_index = self.index(frozenset({"drop"})) if "drop" in allowed else None
         unigram, word_ids = self.unigram, self.word_ids
         suspects: set[str] = set()
         for chunk in set(chunks):
-            w = chunk.strip(_EDGE_PUNCT)
+            w = chunk.strip(_EDGE_PUNCT).lower()
             if not w.isalpha() or is_valid_syllable(w):
                 continue
             uid = word_ids.get(w)
@@ -202,16 +202,21 @@ class Restorer:
                 continue  # an abbreviation or foreign word that clean text uses too
             suspects.add(chunk)
         nonword_drop = 0
+        # Lowercase non-words no drop explains: look-alike misreadings, or typos.  (Capitalised
+        # ones are mostly names, and say nothing about OCR.)
         others: list[tuple[str, int]] = []
         if suspects:
             for chunk, n in Counter(c for c in chunks if c in suspects).items():
-                w = chunk.strip(_EDGE_PUNCT)
+                core = chunk.strip(_EDGE_PUNCT)
+                w = core.lower()
                 if drop_index is not None and w in drop_index:
                     nonword_drop += n
-                else:
+                elif core.islower():
                     others.append((w, n))
         nonword_la = 0
-        if "lookalike" in allowed and sum(n for _, n in others) >= LOOKALIKE_MIN_EVIDENCE:
+        background = BACKGROUND_NONWORDS * len(chunks)
+        unexplained = sum(n for _, n in others)
+        if "lookalike" in allowed and unexplained >= LOOKALIKE_MIN_EVIDENCE and unexplained > background:
             la_index = self.index(frozenset({"drop", "lookalike"}))
             nonword_la = sum(n for w, n in others if w in la_index)
         placeholders = 0
@@ -228,7 +233,6 @@ class Restorer:
         a, b = RATE_PRIOR
         # Clean text has a few rare non-words too (typos, unlisted names): below this background
         # the document is taken as undamaged, which keeps clean text byte for byte and fast.
-        background = BACKGROUND_NONWORDS * len(chunks)
         if nonword_drop <= background:
             nonword_drop = 0
         if nonword_la <= background:
