@@ -426,8 +426,8 @@ class _Decoder:
                            f"{self.encoding}; use --errors replace to pass it through") from None
 
 
-def _windows(source: _Source, decoder: _Decoder) -> Iterator[list[_Unit]]:
-    """The decoded units of ``source`` grouped into windows (documents)."""
+def _raw_windows(source: _Source, decoder: _Decoder) -> Iterator[list[tuple[bytes, int, int]]]:
+    """The units of ``source`` (bytes, offset, line) grouped into windows (documents)."""
     units = _read_units(source.stream, WINDOW_BYTES)
     max_lines = 1 if source.interactive else WINDOW_LINES
     if decoder.encoding is None:  # auto: look at the first window's bytes first
@@ -440,23 +440,40 @@ def _windows(source: _Source, decoder: _Decoder) -> Iterator[list[_Unit]]:
                 break
         decoder.detect(b"".join(u[0] for u in head))
         units = _chain(head, units)
-    window: list[_Unit] = []
+    window: list[tuple[bytes, int, int]] = []
     lines = size = 0
-    column = 0
-    for data, offset, line in units:
-        text = decoder.decode(data, offset, line)
-        window.append(_Unit(text, line, column, len(data)))
-        size += len(data)
-        if data.endswith(b"\n"):
+    for unit in units:
+        window.append(unit)
+        size += len(unit[0])
+        if unit[0].endswith(b"\n"):
             lines += 1
-            column = 0
-        else:
-            column += len(text)
         if lines >= max_lines or size >= WINDOW_BYTES:
             yield window
             window = []
             lines = size = 0
     if window:
+        yield window
+
+
+def _window_text(decoder: _Decoder, raw: list[tuple[bytes, int, int]]) -> str:
+    """A window decoded in one call; on an error, unit by unit to name the line."""
+    try:
+        return decoder.decode(b"".join(u[0] for u in raw), raw[0][1], raw[0][2])
+    except CliError:
+        for data, offset, line in raw:
+            decoder.decode(data, offset, line)
+        raise
+
+
+def _windows(source: _Source, decoder: _Decoder) -> Iterator[list[_Unit]]:
+    """Windows of decoded units that know their line and column (for ``--explain``)."""
+    column = 0
+    for raw in _raw_windows(source, decoder):
+        window = []
+        for data, offset, line in raw:
+            text = decoder.decode(data, offset, line)
+            window.append(_Unit(text, line, column, len(data)))
+            column = 0 if data.endswith(b"\n") else column + len(text)
         yield window
 
 
@@ -554,7 +571,8 @@ class _Progress:
         self.enabled = enabled and total is not None and total > 0
         self.done = 0
         self.start = time.monotonic()
-        self.shown = 0.0
+        self.shown = self.start  # nothing for the first quarter second: short runs stay silent
+        self.drawn = False
 
     def advance(self, nbytes: int) -> None:
         if not self.enabled:
@@ -567,9 +585,10 @@ class _Progress:
         assert self.total is not None
         rate = self.done / 1e6 / max(now - self.start, 1e-6)
         _write_stderr(f"\r{PROG}: {self.done / 1e6:.1f} / {self.total / 1e6:.1f} MB, {rate:.1f} MB/s")
+        self.drawn = True
 
     def finish(self) -> None:
-        if self.enabled and self.shown:
+        if self.drawn:
             _write_stderr("\r\x1b[K")
 
 
@@ -704,9 +723,9 @@ def _run_text(ns: argparse.Namespace, config: Any, sources: list[_Source], sink:
     def documents() -> Iterator[str]:
         for source in sources:
             decoder = _Decoder(ns, source)
-            for window in _windows(source, decoder):
-                pending.append((source, sum(u.nbytes for u in window)))
-                yield "".join(u.text for u in window)
+            for raw in _raw_windows(source, decoder):
+                pending.append((source, sum(len(u[0]) for u in raw)))
+                yield _window_text(decoder, raw)
 
     for repaired in _repair_texts(documents(), config, jobs):
         source, nbytes = pending.popleft()
