@@ -417,3 +417,19 @@ def test_clean_dev_corpus_is_left_alone(shared) -> None:
         end = text.find(" ", e.end)
         word = apply_edits(text[start:end], [Edit(e.offset - start, e.before, e.after, e.kind)])
         assert any(is_valid_syllable(w) for w in word.replace(",", " ").replace(".", " ").split())
+
+
+def test_a_few_megabytes_on_one_line_with_sparse_damage() -> None:
+    clean = "Hà Nội xây dựng đất nước, thuỷ điện và các địa phương khác. "
+    n = 5_000_000 // len(clean)
+    pieces = [clean] * n
+    for i in range(0, n, n // 7):
+        pieces[i] = "Vie\u0302\u0323t Nam līnh vực. "  # a damaged sentence here and there
+    text = "".join(pieces)
+    t0 = time.perf_counter()
+    out, edits = normalize_text(text, Config())
+    elapsed = time.perf_counter() - t0
+    assert apply_edits(text, edits) == out
+    assert out.count("Việt Nam lĩnh vực.") == len(range(0, n, n // 7))
+    assert len(edits) == 2 * len(range(0, n, n // 7))
+    assert elapsed < 10, elapsed  # about 0.3 s on a quiet machine
