@@ -14,6 +14,7 @@ All functions take NFC text and keep the case of every letter.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 from typing import Literal, NamedTuple
@@ -211,6 +212,8 @@ def _detone(word: str) -> tuple[str, int] | None:
 def _parse_lower(word: str) -> Syllable | None:
     if not _WRITTEN_LETTERS.issuperset(word):
         return None  # a letter no Vietnamese syllable has (f, j, w, z, é...) or no letter at all
+    if unicodedata.is_normalized("NFC", word) and not _SHAPE_RE.match(word):
+        return None  # not consonants, one to three vowels, a coda: "km", "trump", "tp"
     got = _detone(word)
     if got is None:
         return None
@@ -317,6 +320,15 @@ def tone_style_of(word: str) -> Literal["old", "new"] | None:
 
 
 # Marks: tone marks and modifiers removed, đ -> d.
+_VOWEL_CLASS = "".join(sorted({unicodedata.normalize("NFC", v + t) for v in "aăâeêioôơuưy" for t in TONE_MARKS}))
+# The outline every syllable has (consonants, one to four vowel letters counting the i of gi
+# and the u of qu, a coda), checked before parsing: most non-words fail here at once.
+_SHAPE_RE = re.compile(
+    f"(?:[bcdđghklmnpqrstvx]{{0,3}})[{_VOWEL_CLASS}]{{1,4}}(?:ch|ng|nh|[cmnpt])?"
+    r"\Z"
+)
+
+
 def _build_detone() -> tuple[dict[int, str], dict[str, int]]:
     table: dict[int, str] = {}
     tone_of: dict[str, int] = {}
