@@ -66,6 +66,15 @@ def test_repair_restores_dropped_letters(model_args: list[str]) -> None:
     assert r.stdout.decode("utf-8") == "Việt Nam xây dựng đất nước\n"
 
 
+def test_damage_rate_option() -> None:
+    text = "Ban chỉ đo phòng chống thiên tai đã họp."
+    # Nothing else in the text shows damage, so the valid word stays unless a rate is given.
+    assert lines_of(run("-c", text)) == [text]
+    assert lines_of(run("--damage-rate", "0.05", "-c", text)) == [text.replace("đo", "đạo")]
+    bad = run("--damage-rate", "2", "-c", text)
+    assert bad.returncode == 2 and b"damage_rate must be in (0, 1]" in bad.stderr
+
+
 def test_files_are_concatenated_in_order_and_output_is_utf8_whatever_the_locale(tmp_path: Path) -> None:
     a = tmp_path / "a.txt"
     b = tmp_path / "b.txt"

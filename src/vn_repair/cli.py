@@ -194,7 +194,12 @@ def _build_parser(mode: str) -> _Parser:
                         help="tone-mark placement: keep (default), old ('hoà', 'thuỷ') or new ('hòa', 'thủy')")
     if not normalize_only:
         parser.add_argument("--threshold", type=float, metavar="X",
-                            help="least posterior probability for an edit (default from the config, 0.9)")
+                            help="least posterior probability for replacing a word that is itself a valid "
+                                 "syllable (default 0.5); non-words are replaced whenever a restoration "
+                                 "is likelier than the written form")
+        parser.add_argument("--damage-rate", type=float, metavar="R",
+                            help="per-letter damage rate to assume instead of estimating it per document "
+                                 "(0 < R <= 1), e.g. to repair a short text that shows no other damage")
         parser.add_argument("--damage", metavar="auto|KIND,...", default="auto",
                             help="damage to repair: auto (default: estimated per document) or a "
                                  "comma-separated list of drop, strip, placeholder, lookalike")
@@ -241,6 +246,8 @@ def _config_from(ns: argparse.Namespace, mode: str) -> Any:
         fields["damage"] = ns.damage
         if ns.threshold is not None:
             fields["threshold"] = ns.threshold
+        if ns.damage_rate is not None:
+            fields["damage_rate"] = ns.damage_rate
         if ns.model is not None:
             fields["model"] = ns.model
     try:
