@@ -196,3 +196,20 @@ def build_strip_index(vocab: Sequence[str], syllable_ids: Iterable[int]) -> dict
     for i in syllable_ids:
         acc.setdefault(strip_marks(vocab[i]), []).append(i)
     return {k: np.array(v, dtype=np.int32) for k, v in acc.items()}
+
+
+def build_strip_placeholder_index(vocab: Sequence[str], syllable_ids: Iterable[int]) -> dict[str, np.ndarray]:
+    """Stripped form with one or two of the marked letters written "?" instead → ids: what a
+    code page without Vietnamese makes of a word under "best fit" ("nước" → "nu?c")."""
+    acc: dict[str, set[int]] = {}
+    for i in syllable_ids:
+        word = vocab[i]
+        plain = strip_marks(word)
+        if len(plain) != len(word):
+            continue
+        marked = [k for k, ch in enumerate(word) if not ch.isascii()]
+        for r in (1, 2):
+            for combo in itertools.combinations(marked, r):
+                form = "".join("?" if k in combo else c for k, c in enumerate(plain))
+                acc.setdefault(form, set()).add(i)
+    return {k: np.array(sorted(v), dtype=np.int32) for k, v in acc.items()}

@@ -106,7 +106,7 @@ e en eo et
 ê ên ênh êch êt êu
 i it
 y ych ynh yt yêt yên yêu
-ơ
+ơ ơi
 ôc
 """.split()
 

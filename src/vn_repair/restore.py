@@ -40,6 +40,7 @@ from .channels import (
     CandidateIndex,
     build_index,
     build_strip_index,
+    build_strip_placeholder_index,
     is_block_letter,
 )
 from .config import Config
@@ -89,7 +90,11 @@ BATCH_CELLS = 4_000_000
 # Pseudo-counts of the damage-rate prior: (damaged letters, intact letters).  They keep a short
 # text with one non-word from being treated as heavily damaged.
 RATE_PRIOR = (0.5, 10.0)
-LOOKALIKE_MIN_EVIDENCE = 3
+LOOKALIKE_MIN_EVIDENCE = 1
+# Letters a "best fit" code page folds (ư ơ ă đ, with any tone) and the look-alike rate assumed
+# when a text with placeholders has almost none of them.
+_BEST_FIT_LOST = "đưừứửữựơờớởỡợăằắẳẵặ"
+BEST_FIT_RATE = 0.5
 # How often clean text has a double space between two words, per gap (scraped layout): the odds
 # against a vanished word there before the language model speaks.
 LAYOUT_GAP_RATE = 0.02
@@ -181,6 +186,12 @@ class Restorer:
             self._strip_index = build_strip_index(self.vocab, self.syllable_ids)
         return self._strip_index
 
+    def strip_placeholder_index(self) -> dict[str, np.ndarray]:
+        got = getattr(self, "_strip_ph_index", None)
+        if got is None:
+            got = self._strip_ph_index = build_strip_placeholder_index(self.vocab, self.syllable_ids)
+        return got
+
     # -- estimation ------------------------------------------------------------------------
     def estimate(self, text: str, config: Config) -> DamageEstimate:
         """First pass: what damage does ``text`` show, and how often?  Counts only what damage
@@ -193,7 +204,14 @@ class Restorer:
         drop_index = self.index(frozenset({"drop"})) if "drop" in allowed else None
         unigram, word_ids = self.unigram, self.word_ids
         suspects: set[str] = set()
+        trailing_placeholders = 0
         for chunk in set(chunks):
+            if chunk.endswith("?") and "placeholder" in allowed:
+                # "ph?" for "phố": a "?" after a fragment that is no word is a lost letter, not
+                # a question mark.
+                core = chunk.rstrip("?").lstrip(_EDGE_PUNCT).lower()
+                if core.isalpha() and not is_valid_syllable(core):
+                    trailing_placeholders += 1
             w = chunk.strip(_EDGE_PUNCT).lower()
             if not w.isalpha() or is_valid_syllable(w):
                 continue
@@ -215,18 +233,24 @@ class Restorer:
                     others.append((w, n))
         nonword_la = 0
         background = BACKGROUND_NONWORDS * len(chunks)
+        best_fit = False
         unexplained = sum(n for _, n in others)
         if "lookalike" in allowed and unexplained >= LOOKALIKE_MIN_EVIDENCE and unexplained > background:
             la_index = self.index(frozenset({"drop", "lookalike"}))
             nonword_la = sum(n for w, n in others if w in la_index)
         placeholders = 0
         if "placeholder" in allowed:
-            placeholders = _count_placeholders(text)
+            placeholders = _count_placeholders(text) + trailing_placeholders
         # Letters by UTF-8 lead bytes: U+1EA0..U+1EF9 is E1 BA xx / E1 BB xx; the other marked
         # letters (U+00C0..U+01BF) lead with C3..C6.
         raw = lowered.encode("utf-8", "surrogatepass")
         kept_block = raw.count(b"\xe1\xba") + raw.count(b"\xe1\xbb")
         kept_marked = raw.count(b"\xc3") + raw.count(b"\xc4") + raw.count(b"\xc5") + raw.count(b"\xc6")
+        if placeholders >= 2 and "lookalike" in allowed:
+            # A code page without Vietnamese, with "best fit": ư, ơ, ă, đ lose their marks and
+            # the letters it lacks become "?".  Then those four letters are all but absent.
+            horned = sum(lowered.count(c) for c in _BEST_FIT_LOST)
+            best_fit = horned <= 0.05 * placeholders
         stripped: set[int] = set()
         if "strip" in allowed:
             stripped = _stripped_lines(text, self.strip_index())
@@ -243,6 +267,8 @@ class Restorer:
         # not drowned among dropped letters (whose non-words the look-alike index also holds).
         la_seen = nonword_la >= max(LOOKALIKE_MIN_EVIDENCE, 0.05 * nonword_drop)
         la = (nonword_la + a) / (nonword_la + kept_marked + kept_block + a + b) if la_seen else 0.0
+        if best_fit:
+            la = max(la, BEST_FIT_RATE)
         ph = ph_marked = 0.0
         if placeholders:
             # Which letters did the placeholders take?  Clean Vietnamese has about as many
@@ -324,12 +350,17 @@ class Restorer:
             chan_parts.append(np.array([_keep_unknown_log10(word) * _LN10]))
         n_intact = 1
         if stripped and form.isascii():
-            ids = self.strip_index().get(form)
+            if "?" in form:
+                ids = self.strip_placeholder_index().get(form)
+                kind_here = "placeholder"
+            else:
+                ids = self.strip_index().get(form)
+                kind_here = "stripped"
             if ids is not None:
-                kind = "stripped"
+                kind = kind_here
                 cand_parts.append(ids)
                 chan_parts.append(np.zeros(len(ids)))
-        if index is not None and kind != "stripped":
+        if index is not None and kind not in ("stripped", "placeholder"):
             hit = index.lookup(form)
             if hit is not None:
                 ids, events = hit
@@ -451,7 +482,7 @@ class Restorer:
             # model knows included), or any word of a stripped line (where the written form is no
             # likelier than the others), whenever a restoration beats leaving it as written.
             if best == slot.keep or (self._is_syllable[keep_id] and post[best] < threshold
-                                     and slot.kind != "stripped"):
+                                     and slot.kind not in ("stripped", "placeholder")):
                 chosen[id(slot)] = keep_id
                 continue
             chosen[id(slot)] = int(slot.cands[best])
