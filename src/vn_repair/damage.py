@@ -106,10 +106,29 @@ _MODIFIER_SWAP = {"ă": "â", "â": "ă", "ô": "ơ", "ơ": "ô"}
 # Letters from other alphabets that a font or an OCR engine puts in place of a Vietnamese one:
 # a macron for a tilde, a caron for a breve or a hook above, an ogonek for a dot below.
 _FOREIGN = {
-    "ã": "ā", "ẽ": "ē", "ĩ": "ī", "õ": "ō", "ũ": "ū", "ỹ": "ȳ",
-    "ă": "ǎ", "ả": "ǎ", "ẻ": "ě", "ỉ": "ǐ", "ỏ": "ǒ", "ủ": "ǔ",
-    "ạ": "ą", "ậ": "ą", "ặ": "ą", "ẹ": "ę", "ệ": "ę", "ị": "į", "ọ": "ǫ", "ộ": "ǫ", "ợ": "ǫ",
-    "ụ": "ų", "ự": "ų",
+    "ã": "\N{LATIN SMALL LETTER A WITH MACRON}",
+    "ẽ": "\N{LATIN SMALL LETTER E WITH MACRON}",
+    "ĩ": "\N{LATIN SMALL LETTER I WITH MACRON}",
+    "õ": "\N{LATIN SMALL LETTER O WITH MACRON}",
+    "ũ": "\N{LATIN SMALL LETTER U WITH MACRON}",
+    "ỹ": "\N{LATIN SMALL LETTER Y WITH MACRON}",
+    "ă": "\N{LATIN SMALL LETTER A WITH CARON}",
+    "ả": "\N{LATIN SMALL LETTER A WITH CARON}",
+    "ẻ": "\N{LATIN SMALL LETTER E WITH CARON}",
+    "ỉ": "\N{LATIN SMALL LETTER I WITH CARON}",
+    "ỏ": "\N{LATIN SMALL LETTER O WITH CARON}",
+    "ủ": "\N{LATIN SMALL LETTER U WITH CARON}",
+    "ạ": "\N{LATIN SMALL LETTER A WITH OGONEK}",
+    "ậ": "\N{LATIN SMALL LETTER A WITH OGONEK}",
+    "ặ": "\N{LATIN SMALL LETTER A WITH OGONEK}",
+    "ẹ": "\N{LATIN SMALL LETTER E WITH OGONEK}",
+    "ệ": "\N{LATIN SMALL LETTER E WITH OGONEK}",
+    "ị": "\N{LATIN SMALL LETTER I WITH OGONEK}",
+    "ọ": "\N{LATIN SMALL LETTER O WITH OGONEK}",
+    "ộ": "\N{LATIN SMALL LETTER O WITH OGONEK}",
+    "ợ": "\N{LATIN SMALL LETTER O WITH OGONEK}",
+    "ụ": "\N{LATIN SMALL LETTER U WITH OGONEK}",
+    "ự": "\N{LATIN SMALL LETTER U WITH OGONEK}",
 }
 
 

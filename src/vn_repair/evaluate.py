@@ -47,6 +47,7 @@ __all__ = [
     "Scores",
     "add_arguments",
     "evaluate",
+    "format_errors",
     "run_cli",
     "run_evaluation",
 ]
