@@ -10,8 +10,10 @@ reports MB/s for each, the speed-up, and whether the outputs are byte-identical.
     .venv/bin/python benchmarks/parallel.py                    # 50 MB, jobs 1 vs 2
     .venv/bin/python benchmarks/parallel.py --size-mb 5        # a quick look
 
-On a shared machine the ratio only means something while the other cores are idle: the script
-prints the load average before and after.  Nothing of the corpus is written outside a temporary
+On a shared machine the wall-clock ratio only means something while the other cores are idle: the
+script prints the load average before and after, and also projects the speed-up on idle cores from
+the CPU time of this process and of each worker.  It warns when vn_repair's files change during
+the run (workers import the code when they start).  Nothing of the corpus is written outside a temporary
 folder (``--keep`` keeps the test file there for the CLI: ``vn-repair --jobs 2 FILE``).
 """
 
@@ -64,6 +66,20 @@ def build_input(path: Path, size_mb: float, block: int, damaged_every: int, rate
                 if written >= target:
                     break
     return written, lines
+
+
+def _source_digest() -> str:
+    """A digest of vn_repair's code and data: workers import the code when they start, so an edit
+    made during the run (a shared checkout) would compare two different programs."""
+    import vn_repair
+
+    root = Path(vn_repair.__file__).parent
+    digest = hashlib.sha256()
+    for f in sorted(root.rglob("*")):
+        if f.is_file() and f.suffix in (".py", ".bin", ".txt"):
+            digest.update(str(f.relative_to(root)).encode())
+            digest.update(f.read_bytes())
+    return digest.hexdigest()
 
 
 def _read_lines(path: Path) -> Iterator[str]:
@@ -122,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
           f"1 block in {args.damaged_every} damaged ({', '.join(KINDS)} in turn, rate {args.rate})")
     print(f"machine: {os.cpu_count()} cores; load average before: {os.getloadavg()}")
     config = Config()
+    source = _source_digest()
     parallel._start_pool = _keep_pool  # to read the workers' CPU time; same pool otherwise
     try:
         one = run(path, config, 1, args.chunk_lines)
@@ -142,6 +159,10 @@ def main(argv: list[str] | None = None) -> int:
               f"({(total / one['cpu'] - 1) * 100:+.1f} %); speed-up on {cores} idle cores "
               f"(from CPU times): {one['cpu'] / projected:.2f}x")
         print(f"load average after: {os.getloadavg()}")
+        if _source_digest() != source:
+            print("WARNING: vn_repair's code or data changed during the run; the two runs used "
+                  "different programs. Run again on a copy that nobody edits.")
+            same = False
     finally:
         if args.keep:
             print(f"kept {path}")
