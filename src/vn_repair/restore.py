@@ -132,9 +132,11 @@ class DamageEstimate:
 class _Slot:
     """A word token open to restoration, with its candidates."""
 
-    __slots__ = ("cands", "channel", "keep", "kind", "start", "text")
+    __slots__ = ("at_start", "cands", "channel", "keep", "kind", "start", "text")
 
-    def __init__(self, start: int, text: str, cands: np.ndarray, channel: np.ndarray, keep: int, kind: str):
+    def __init__(self, start: int, text: str, cands: np.ndarray, channel: np.ndarray, keep: int, kind: str,
+                 at_start: bool = False):
+        self.at_start = at_start  # first word of its sentence
         self.start = start
         self.text = text
         self.cands = cands  # vocabulary ids (int32)
@@ -452,7 +454,7 @@ class Restorer:
                             has_slot = False
                         else:
                             cands, chan, keep, kind_name, tok = item
-                            current.append(_Slot(pos + rel, tok, cands, chan, keep, kind_name))
+                            current.append(_Slot(pos + rel, tok, cands, chan, keep, kind_name, not current))
                             has_slot = True
                 pos += len(chunk) + 1
             if has_slot:
@@ -491,9 +493,18 @@ class Restorer:
             word = self.vocab[int(slot.cands[best])]
             if word.startswith("<"):
                 continue
+            if len(slot.text) == 1 and slot.text.isupper() and text[slot.start + 1 : slot.start + 2] == ".":
+                continue  # a capital letter and a full stop is an initial: "Nguyễn Văn V."
             if style is None and tone_style_of(word) is not None:
                 style = _document_style(text, config)
             out = _render(word, slot.text, style or "new")
+            first = slot.text[:1]
+            end = slot.start + len(slot.text)
+            if out[:1] != first and (first.islower() or first in _PLACEHOLDER_CHARS) and (
+                    slot.at_start or text[end : end + 1] == " " and text[end + 1 : end + 2].isupper()):
+                # The word's first letter itself was lost ("Ảnh" → "nh"): at the start of a
+                # sentence, or before a capitalised word (a name: "Ấn Độ"), it was a capital.
+                out = out[:1].upper() + out[1:]
             if out != slot.text:
                 edits.append(Edit(slot.start, slot.text, out, slot.kind, round(float(post[best]), 4)))
         if gaps:
