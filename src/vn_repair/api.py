@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from .config import Config
-from .edits import Repaired, apply_edits
-from .normalize import compose_sorted, normalize_text
+from .edits import Repaired, apply_edits, compose_edits
+from .normalize import normalize_text
 
 __all__ = ["normalize", "repair", "repair_and_explain"]
 
@@ -36,7 +36,7 @@ def repair_and_explain(text: str, config: Config | None = None, **overrides: Any
         restored = restore_text(out, cfg)
         if restored:
             final = apply_edits(out, restored)
-            edits = compose_sorted(text, edits, restored)
+            edits = compose_edits(text, edits, restored)
             out = final
     return Repaired(out, tuple(edits))
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from typing import Any, Literal
 
-__all__ = ["Config", "DAMAGE_KINDS", "ToneStyle"]
+__all__ = ["DAMAGE_KINDS", "Config", "ToneStyle"]
 
 ToneStyle = Literal["keep", "old", "new"]
 

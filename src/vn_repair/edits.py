@@ -8,6 +8,7 @@ holds for what the public API returns.
 
 from __future__ import annotations
 
+import bisect
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -97,10 +98,10 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> str:
 def compose_edits(original: str, first: Sequence[Edit], second: Sequence[Edit]) -> list[Edit]:
     """Express "apply ``first`` to ``original``, then ``second``" as edits on ``original``.
 
-    ``second`` has offsets in the text that ``first`` produced.  Where an edit of ``second``
-    overlaps text that ``first`` wrote, the two merge into one edit whose kind names both and
-    whose confidence is the lower of the two.
-    """
+    ``second`` has offsets in the text that ``first`` produced.  Edits of the two stages that
+    overlap or touch merge into one edit whose kind names both and whose confidence is the lower.
+    O((n + m) log n), for the thousands of edits a long text can have in both stages; a slow,
+    obvious version in the tests checks it."""
     first = sorted(first, key=lambda e: (e.offset, e.end))
     second = sorted(second, key=lambda e: (e.offset, e.end))
     if not second:
@@ -108,54 +109,67 @@ def compose_edits(original: str, first: Sequence[Edit], second: Sequence[Edit]) 
     if not first:
         return list(second)
     intermediate = apply_edits(original, first)
-    # First-stage regions in intermediate coordinates, with the running length change.
-    regions: list[tuple[int, int, Edit]] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    shifts = [0]  # shifts[i]: total length change of first[:i]
     shift = 0
     for e in first:
         ms = e.offset + shift
-        regions.append((ms, ms + len(e.after), e))
+        starts.append(ms)
+        ends.append(ms + len(e.after))
         shift += len(e.after) - len(e.before)
+        shifts.append(shift)
 
-    # Edits that overlap or touch are merged: touching ones too, so that an insertion next
-    # to a first-stage edit never has two possible places in the original.
-    groups: list[tuple[int, int, list[Edit], set[int]]] = []
+    groups: list[list] = []  # [a, b, second edits, lo, hi]: first-stage regions lo..hi-1 (hi=lo: none)
+    j = 0
     for e2 in second:
         a, b = e2.offset, e2.end
-        hit = {i for i, (ms, me, _) in enumerate(regions) if ms <= b and a <= me}
-        for i in hit:
-            a = min(a, regions[i][0])
-            b = max(b, regions[i][1])
+        while j < len(first) and ends[j] < a:
+            j += 1
+        k = j
+        while k < len(first) and starts[k] <= b:
+            k += 1
+        lo, hi = j, k
+        if lo < hi:
+            a = min(a, starts[lo])
+            b = max(b, max(ends[lo:hi]))
         if groups and groups[-1][1] >= a:
-            ga, gb, ge, gr = groups.pop()
-            groups.append((min(ga, a), max(gb, b), ge + [e2], gr | hit))
+            g = groups[-1]
+            g[0] = min(g[0], a)
+            g[1] = max(g[1], b)
+            g[2].append(e2)
+            if lo < hi:
+                g[3] = lo if g[3] == g[4] else min(g[3], lo)
+                g[4] = max(g[4], hi)
         else:
-            groups.append((a, b, [e2], hit))
+            groups.append([a, b, [e2], lo, max(lo, hi)])
 
-    def to_original(mid: int, regs: set[int], *, at_end: bool) -> int:
+    def to_original(mid: int, lo: int, hi: int, at_end: bool) -> int:
         if at_end:
-            ends = [regions[i][2].end for i in regs if regions[i][1] == mid]
-            if ends:
-                return max(ends)
+            hits = [first[i].end for i in range(lo, hi) if ends[i] == mid]
+            if hits:
+                return max(hits)
         else:
-            starts = [regions[i][2].offset for i in regs if regions[i][0] == mid]
-            if starts:
-                return min(starts)
-        return mid - sum(len(e.after) - len(e.before) for _, me, e in regions if me <= mid)
+            hits = [first[i].offset for i in range(lo, hi) if starts[i] == mid]
+            if hits:
+                return min(hits)
+        return mid - shifts[bisect.bisect_right(ends, mid)]
 
     result: list[Edit] = []
-    used: set[int] = set()
-    for a, b, e2s, regs in groups:
-        used.update(regs)
-        start = to_original(a, regs, at_end=False)
-        end = to_original(b, regs, at_end=True)
+    used = bytearray(len(first))
+    for a, b, e2s, lo, hi in groups:
+        for i in range(lo, hi):
+            used[i] = 1
+        start = to_original(a, lo, hi, False)
+        end = to_original(b, lo, hi, True)
         chunk = intermediate[a:b]
         after = apply_edits(chunk, [Edit(e.offset - a, e.before, e.after, e.kind) for e in e2s])
-        kinds = [regions[i][2].kind for i in regs] + [e.kind for e in e2s]
+        kinds = [first[i].kind for i in range(lo, hi)] + [e.kind for e in e2s]
         kind = "+".join(dict.fromkeys(k for ks in kinds for k in ks.split("+")))
-        conf = min([e.confidence for e in e2s] + [regions[i][2].confidence for i in regs])
+        conf = min([e.confidence for e in e2s] + [first[i].confidence for i in range(lo, hi)])
         before = original[start:end]
         if before != after:
             result.append(Edit(start, before, after, kind, conf))
-    result.extend(e for i, (_, _, e) in enumerate(regions) if i not in used)
+    result.extend(e for i, e in enumerate(first) if not used[i])
     result.sort(key=lambda e: (e.offset, e.end))
     return result
