@@ -50,6 +50,9 @@ CONFIGS: dict[str, tuple[int, tuple[int, ...], int, float | None]] = {
     "o3-c1,1,2-entropy16-q8": (3, (1, 1, 2), 8, 16.0),
     "o4-c1,1,2,2-entropy22-q8": (4, (1, 1, 2, 2), 8, 22.0),
     "o4-c1,2,2,3-entropy22-q8": (4, (1, 2, 2, 3), 8, 22.0),
+    "o4-c1,2,2,3-entropy24-q8": (4, (1, 2, 2, 3), 8, 24.0),
+    "o4-c1,2,2,2-entropy22-q8": (4, (1, 2, 2, 2), 8, 22.0),
+    "o4-c1,2,3,3-entropy22-q8": (4, (1, 2, 3, 3), 8, 22.0),
 }
 
 
@@ -75,7 +78,7 @@ def main() -> int:
         order, min_counts, bits, budget = CONFIGS[name]
         t = time.perf_counter()
         model, _ = train.build_model_from_stream(
-            stream, units, order=order, min_counts=min_counts, min_unigram_count=3,
+            stream, units, order=order, min_counts=min_counts, min_unigram_count=3, min_other_count=100,
             max_vocab=16384, quant_bits=bits, size_budget_mb=budget,
         )
         build = time.perf_counter() - t

@@ -24,7 +24,9 @@ DEFAULT_MODEL = Path(lm.__file__).parent / "data" / lm.DEFAULT_MODEL_NAME
 
 def _train(tmp_path: Path, name: str = "m.bin", **kw: object) -> tuple[NgramModel, Path]:
     out = tmp_path / name
-    opts: dict[str, object] = {"order": 3, "min_unigram_count": 1, "quant_bits": 0, "progress": False}
+    opts: dict[str, object] = {
+        "order": 3, "min_unigram_count": 1, "min_other_count": 1, "quant_bits": 0, "progress": False,
+    }
     opts.update(kw)
     if "min_counts" not in opts:
         opts["min_counts"] = (1,) * int(opts["order"])  # type: ignore[call-overload]
@@ -180,6 +182,20 @@ def test_matches_reference_kneser_ney(tmp_path: Path, order: int) -> None:
 
 
 # ------------------------------------------------------------------------- file format
+
+
+def test_vocabulary_keeps_syllables_and_frequent_other_words(tmp_path: Path) -> None:
+    # Every syllable seen often enough is a candidate for the decoder; other words ("john")
+    # only when frequent enough, else they are <unk>.
+    model, _ = _train(tmp_path, min_unigram_count=2, min_other_count=2)
+    assert model.word_id("chúng") != model.unk_id
+    assert model.word_id("john") == model.unk_id  # seen once
+    assert model.word_id("hoàn") == model.unk_id  # a syllable seen once
+    assert model.vocab[:5] == list(train.SPECIALS)
+    model, _ = _train(tmp_path, min_unigram_count=1, min_other_count=1)
+    assert model.word_id("john") != model.unk_id and model.word_id("hoàn") != model.unk_id
+    with pytest.raises(ValueError, match="max_vocab"):
+        _train(tmp_path, max_vocab=50)
 
 
 def test_save_load_round_trip_and_deterministic_training(tmp_path: Path) -> None:

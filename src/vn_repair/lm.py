@@ -219,13 +219,14 @@ class NgramModel:
         if keys is None:
             n, m = self.counts[k - 1], self.counts[k - 2]
             with_children = np.flatnonzero(np.unpackbits(self._arrays[f"parent_{k - 1}"], count=m))
-            group = np.cumsum(np.unpackbits(self._arrays[f"first_{k}"], count=n), dtype=np.int64) - 1
-            if n and (group[0] != 0 or group[-1] != len(with_children) - 1):
+            starts = np.flatnonzero(np.unpackbits(self._arrays[f"first_{k}"], count=n))
+            if len(starts) != len(with_children) or (n and starts[0] != 0):
                 raise ModelFormatError(f"{self.path or '<in-memory model>'}: order-{k} rows do not match "
-                                       f"their parents ({group[-1] + 1} groups, {len(with_children)} parents)")
-            keys = (with_children[group].astype(np.uint64) << np.uint64(_WORD_BITS)) | self._arrays[
-                f"words_{k}"
-            ].astype(np.uint64)
+                                       f"their parents ({len(starts)} groups, {len(with_children)} parents)")
+            rows = np.repeat(with_children, np.diff(np.append(starts, n)))
+            rows <<= _WORD_BITS
+            rows |= self._arrays[f"words_{k}"]
+            keys = rows.view(np.uint64)
             self._keys[k] = keys
         return keys
 

@@ -28,6 +28,7 @@ from typing import Any, TextIO
 import numpy as np
 
 from . import lm
+from .orthography import is_valid_syllable
 from .tokenize import BOS, EOS, NUM, PUNCT, UNK, lm_unit, tokenize
 
 __all__ = [
@@ -244,17 +245,31 @@ def count_units(
 # ---------------------------------------------------------------------------- counting
 
 
-def _select_vocab(stream: np.ndarray, units: list[str], min_count: int, max_vocab: int) -> tuple[list[str], np.ndarray]:
-    """Final vocabulary (specials, then syllables by falling count and then spelling) and the
-    map from temporary to final ids (rare syllables to ``<unk>``)."""
+def _select_vocab(
+    stream: np.ndarray, units: list[str], min_count: int, min_other_count: int, max_vocab: int
+) -> tuple[list[str], np.ndarray]:
+    """Final vocabulary and the map from temporary to final ids (what is left out to ``<unk>``).
+
+    Every syllable seen ``min_count`` times is in: the vocabulary is the decoder's inventory of
+    candidates.  Other words (abbreviations, units, foreign names: "tp", "km", "trump") seen
+    ``min_other_count`` times fill the rest, most frequent first, up to ``max_vocab`` units with
+    the specials.  Order: specials, then falling count, then spelling.
+    """
     counts = np.bincount(stream, minlength=len(units))
-    syl = [i for i in range(len(SPECIALS), len(units)) if counts[i] >= min_count]
-    syl.sort(key=lambda i: (-int(counts[i]), units[i]))
-    syl = syl[: max(0, max_vocab - len(SPECIALS))]
-    vocab = list(SPECIALS) + [units[i] for i in syl]
+    first = len(SPECIALS)
+    syl = [i for i in range(first, len(units)) if counts[i] >= min_count and is_valid_syllable(units[i])]
+    if len(syl) + first > max_vocab:
+        raise ValueError(f"{len(syl)} syllables are seen at least {min_count} times: more than max_vocab "
+                         f"({max_vocab}) allows; raise max_vocab or the minimum count")
+    chosen = set(syl)
+    other = [i for i in range(first, len(units)) if counts[i] >= min_other_count and i not in chosen]
+    other.sort(key=lambda i: (-int(counts[i]), units[i]))
+    keep = syl + other[: max_vocab - first - len(syl)]
+    keep.sort(key=lambda i: (-int(counts[i]), units[i]))
+    vocab = list(SPECIALS) + [units[i] for i in keep]
     remap = np.full(len(units), _UNK, dtype=np.int32)
-    remap[: len(SPECIALS)] = np.arange(len(SPECIALS))
-    remap[np.asarray(syl, dtype=np.int64)] = np.arange(len(SPECIALS), len(vocab), dtype=np.int32)
+    remap[:first] = np.arange(first)
+    remap[np.asarray(keep, dtype=np.int64)] = np.arange(first, len(vocab), dtype=np.int32)
     return vocab, remap
 
 
@@ -601,6 +616,7 @@ def build_model_from_stream(
     min_unigram_count: int,
     max_vocab: int,
     quant_bits: int,
+    min_other_count: int = 100,
     size_budget_mb: float | None = None,
     progress: _Progress | None = None,
     provenance: dict[str, Any] | None = None,
@@ -617,7 +633,7 @@ def build_model_from_stream(
         raise ValueError(f"max_vocab must be in [2, {_MAX_VOCAB}], not {max_vocab}")
     if quant_bits not in (0, 8):
         raise ValueError(f"quant_bits must be 0 (float32) or 8, not {quant_bits}")
-    vocab, remap = _select_vocab(stream, units, min_unigram_count, max_vocab)
+    vocab, remap = _select_vocab(stream, units, min_unigram_count, min_other_count, max_vocab)
     ids = remap[stream]
     V = len(vocab)
     progress.update(f"vocabulary: {V:,} units", force=True)
@@ -654,6 +670,7 @@ def build_model_from_stream(
         "min_counts": list(min_counts),
         "size_budget_mb": size_budget_mb,
         "min_unigram_count": min_unigram_count,
+        "min_other_count": min_other_count,
         "discounts": [list(d) for d in discounts],
     }
     header.update(provenance or {})
@@ -668,6 +685,7 @@ def train_model(
     order: int = 3,
     min_counts: Sequence[int] | None = None,
     min_unigram_count: int = 3,
+    min_other_count: int = 100,
     max_vocab: int = 16384,
     quant_bits: int = 8,
     size_budget_mb: float | None = None,
@@ -676,8 +694,9 @@ def train_model(
     """Train a model on ``paths`` (UTF-8 text, plain or gzip) and write it to ``output``.
 
     ``min_counts[n-1]`` is the least count an n-gram needs to be kept (unigrams: every unit of
-    the vocabulary is kept; default ``(1, 2, 3, ...)``); the vocabulary holds the syllables seen at
-    least ``min_unigram_count`` times, at most ``max_vocab`` units with the specials.
+    the vocabulary is kept; default ``(1, 2, 3, ...)``); the vocabulary holds every syllable seen at
+    least ``min_unigram_count`` times, and other words (abbreviations, names) seen at least
+    ``min_other_count`` times, most frequent first, up to ``max_vocab`` units with the specials.
     ``quant_bits`` is 8 (log10 values stored as 8-bit codes) or 0 (float32).  With
     ``size_budget_mb``, the n-grams that pass the count thresholds are further pruned by relative
     entropy (Stolcke) until the file fits about that many megabytes.
@@ -700,6 +719,7 @@ def train_model(
         order=order,
         min_counts=min_counts,
         min_unigram_count=min_unigram_count,
+        min_other_count=min_other_count,
         max_vocab=max_vocab,
         quant_bits=quant_bits,
         size_budget_mb=size_budget_mb,
@@ -762,6 +782,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--min-unigram-count", type=int, default=3, help="least count for a syllable to enter the vocabulary"
     )
+    parser.add_argument(
+        "--min-other-count",
+        type=int,
+        default=100,
+        help="least count for another word (abbreviation, name) to enter the vocabulary, space permitting",
+    )
     parser.add_argument("--max-vocab", type=int, default=16384, help="vocabulary size limit, specials included")
     parser.add_argument(
         "--quant-bits", type=int, choices=(0, 8), default=8, help="8: 8-bit codes for log10 values; 0: float32"
@@ -788,6 +814,7 @@ def run_cli(args: argparse.Namespace) -> int:
             order=args.order,
             min_counts=args.min_counts,
             min_unigram_count=args.min_unigram_count,
+            min_other_count=args.min_other_count,
             max_vocab=args.max_vocab,
             quant_bits=args.quant_bits,
             size_budget_mb=args.size_mb,
