@@ -48,12 +48,16 @@ def build_input(path: Path, size_mb: float, block: int, damaged_every: int, rate
     from vn_repair.damage import damage_lines
 
     dev = (_shared() / "corpora" / "vietnews" / "dev.txt").read_text("utf-8").splitlines(keepends=True)
+    if len(dev) < block:
+        sys.exit(f"benchmarks/parallel.py: --chunk-lines {block} is longer than dev.txt ({len(dev)} lines)")
     target = int(size_mb * 1_000_000)
     written = lines = 0
     block_no = 0
     with open(path, "w", encoding="utf-8", newline="") as out:
         while written < target:
-            for start in range(0, len(dev), block):
+            # Whole blocks only, so that every chunk the repair sees is one block: clean, or
+            # damaged by one kind, never a mix.
+            for start in range(0, len(dev) - block + 1, block):
                 chunk = dev[start:start + block]
                 if block_no % damaged_every == damaged_every - 1:
                     kind = KINDS[(block_no // damaged_every) % len(KINDS)]
