@@ -4,7 +4,7 @@
 #
 #   scripts/build_default_model.sh [OUTPUT]        (PYTHON=... to choose the interpreter)
 #
-# Takes about 2 minutes and 4.5 GB of memory on one core.  Options: see docs/model.md for the
+# Takes 2-3 minutes and 4.7 GB of memory on one core.  Options: see docs/model.md for the
 # measurements behind them.
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,5 +19,6 @@ exec "$PY" -m vn_repair.train \
     "$C/viwiki/viwiki.txt.gz" \
     "$C/vlc-law/vlc.txt.gz" \
     "$C/unc-dantri/unc.txt.gz" \
-    --order 4 --min-counts 1,2,2,3 --size-mb 22 --min-unigram-count 3 --quant-bits 8 \
+    --order 4 --min-counts 1,2,2,3 --size-mb 23 --min-unigram-count 3 --min-other-count 100 \
+    --max-vocab 16384 --quant-bits 8 \
     -o "$OUT"

@@ -382,6 +382,26 @@ def test_default_model_loads_fast_and_is_sane() -> None:
 
 
 @needs_default
+def test_default_model_distributions_sum_to_one() -> None:
+    # Backoff weights on a fine grid keep even tail contexts proper (8-bit equal-population
+    # codes once left "nhiều lần tuyệt" 10 % off).
+    model = lm.load_default_model()
+    V = len(model.vocab)
+    words = np.arange(V, dtype=np.int32)
+    rng = np.random.default_rng(3)
+    contexts = [
+        ["<s>", "<s>", "<s>"], ["nhiều", "lần", "tuyệt"], ["em", "đi", "cấp"], ["sạch", "tại", "thành"],
+        ["xây", "dựng", "và"], ["</s>", "</s>", "</s>"],
+    ]
+    ids = [list(model.ids(c))[-(model.order - 1):] for c in contexts]
+    ids += [list(rng.integers(0, 3000, model.order - 1)) for _ in range(10)]
+    for c in ids:
+        ctx = np.tile(np.asarray(c, dtype=np.int32), (V, 1))
+        total = float(np.sum(10.0 ** model.log10_prob_batch(ctx, words).astype(np.float64)))
+        assert abs(total - 1.0) < 3e-3, ([model.vocab[i] for i in c], total)
+
+
+@needs_default
 @pytest.mark.skipif(not (SHARED / "corpora").is_dir(), reason=f"shared corpora not found at {SHARED}")
 def test_default_model_perplexity_on_dev() -> None:
     model = lm.load_default_model()

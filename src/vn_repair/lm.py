@@ -29,11 +29,12 @@ Arrays, for an order-N model over V units (ids index ``vocab``):
   (the row of the first k-1 words in the order-k-1 table) and then word; ``logp_k`` (uint8
   codes into ``logp_k_codebook`` float32[256], or float32 when unquantized); ``first_k``, bits
   (numpy.packbits, big-endian bit order) set on the first row of each parent's group;
-- for k = 1..N-1: ``bow_k`` (k >= 2; same scheme as logp_k) and ``parent_k``, bits set on the
+- for k = 1..N-1: ``bow_k`` (k >= 2; uint16 codes into ``bow_k_codebook``, a uniform grid with
+  code 0 = 0.0, or float32 when unquantized) and ``parent_k``, bits set on the
   rows of the order-k table that have extensions in the order-k+1 table.
 
 The two bit vectors give every row's parent (rank of its group among the parents), so a row
-costs 2 bytes of word and 1 byte per value, with no pointers; the search keys
+costs 2 bytes of word, 1 byte of probability and 2 of backoff weight, with no pointers; the search keys
 ``parent << 16 | word`` are derived from them on the first query.
 """
 
@@ -69,7 +70,7 @@ DEFAULT_MODEL_NAME = "default-model.bin"
 #: log10 probability used for events the model gives no mass (``<s>`` as a predicted word).
 LOG10_ZERO = -99.0
 _ALIGN = 64
-_SORT_QUERIES_FROM = 4096
+_SORT_QUERIES_FROM = 256
 _WORD_BITS = 16  # words_k are uint16, so the vocabulary has at most 65536 units
 
 
