@@ -304,6 +304,15 @@ def test_batch_agrees_with_slow_lookup(tmp_path: Path, order: int, quant: int) -
     np.testing.assert_allclose(got, want, atol=1e-5)
 
 
+def test_prepare_builds_the_keys_up_front(tmp_path: Path) -> None:
+    model, path = _train(tmp_path, order=3)
+    lazy = NgramModel.load(path)
+    assert model.prepare() is model and sorted(model._keys) == [2, 3]
+    ctx = np.array([[lazy.bos_id, lazy.word_id("chúng")]], dtype=np.int32)
+    w = model.ids(["tôi"])
+    assert lazy.log10_prob_batch(ctx, w)[0] == model.log10_prob_batch(ctx, w)[0]
+
+
 def test_string_api(tmp_path: Path) -> None:
     model, _ = _train(tmp_path, order=3)
     assert model.word_id("hòa") == model.word_id("hoà") == model.word_id("Hoà") != model.unk_id

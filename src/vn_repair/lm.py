@@ -231,6 +231,14 @@ class NgramModel:
             self._keys[k] = keys
         return keys
 
+    def prepare(self) -> NgramModel:
+        """Derive the search keys now rather than on the first query (about 0.1 s and 8 bytes
+        per n-gram of memory); call it before forking workers so that they share the keys.
+        Returns the model."""
+        for k in range(2, self.order + 1):
+            self._level_keys(k)
+        return self
+
     def _find(self, k: int, parent: np.ndarray, word: np.ndarray) -> np.ndarray:
         """Row of the k-gram (parent row of order k-1, word) in the order-k table, or -1."""
         keys = self._level_keys(k)
