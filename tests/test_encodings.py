@@ -348,3 +348,9 @@ def test_corpus_round_trip_sample(shared: Path, encoding: str) -> None:
                 total += 1
                 exact += a == b
     assert exact / total >= 0.995
+
+
+def test_placeholder_damage_in_unicode_text_is_not_viqr():
+    # "?" for a lost letter next to Vietnamese letters: the restoration engine's job, not VIQR.
+    text = "Ngư?i dân cu? tỉnh đã xây d?ng đ?t nư?c, và ông Nguy?n nói th? đó."
+    assert fix_encoding(text) == (text, [])

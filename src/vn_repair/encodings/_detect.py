@@ -358,9 +358,16 @@ def _tcvn3_case(decoded: list[str], changed: set[int]) -> list[str]:
 _TIE_ORDER = ("vni", "tcvn3", "viscii", "viqr")
 
 
+_VIETNAMESE_UNICODE = re.compile("[àáâãèéêìíòóôõùúýăđĩũơưạ-ỹÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝĂĐĨŨƠƯ]")
+
+
 def fix_legacy(line: str) -> str:
     """Decode ``line`` from the legacy encoding its words point to, if one does."""
     candidates = [name for name, pattern in STRONG.items() if pattern.search(line)]
+    if "viqr" in candidates and _VIETNAMESE_UNICODE.search(line):
+        # VIQR is 7-bit: a line that already has Vietnamese letters was not written in it, and
+        # its "?" after a vowel is a placeholder for a lost letter ("cu?" for "của"), not a hook.
+        candidates.remove("viqr")
     if not candidates:
         return line
     words = [(m.start(), m.group()) for m in _WORD.finditer(line)]
