@@ -54,6 +54,7 @@ _LN10 = math.log(10.0)
 _SENTENCE_END = frozenset(".!?\N{HORIZONTAL ELLIPSIS}")
 _PLACEHOLDER_CHARS = "?\N{REPLACEMENT CHARACTER}"
 _WORD_RE = re.compile(r"[^\W\d_]+")
+_LETTER_RE = re.compile("[^\\W\\d_]|[?\N{REPLACEMENT CHARACTER}]")
 _EDGE_PUNCT = "\"'()[]{}<>.,;:!?…-–—“”‘’«»/*&%$#@+=|~^`"
 _BLOCK_RE = re.compile("[\u1ea0-\u1ef9]")
 # Non-ASCII letters outside the U+1EA0 block: Latin-1 and Latin Extended letters (à, ô, ư, đ...).
@@ -920,8 +921,8 @@ WINDOW_CHARS = 1 << 20
 
 def restore_text(text: str, config: Config) -> list[Edit]:
     """Edits (offsets into ``text``) that restore damaged words, under ``config``."""
-    if not text.strip():
-        return []
+    if not _LETTER_RE.search(text):
+        return []  # no letter, no placeholder: nothing the engine could restore
     restorer = get_restorer(config.model)
     if len(text) <= WINDOW_CHARS:
         return restorer.restore(text, config)
