@@ -46,12 +46,11 @@ from .channels import (
 from .config import Config
 from .edits import Edit
 from .orthography import is_valid_syllable, set_tone_style, strip_marks, tone_style_of
-from .tokenize import _TOKEN_RE, PUNCT, _is_plain_word, lm_unit
+from .tokenize import _TOKEN_RE, PUNCT, SENTENCE_END, _is_plain_word, lm_unit, token_unit
 
 __all__ = ["DamageEstimate", "Restorer"]
 
 _LN10 = math.log(10.0)
-_SENTENCE_END = frozenset(".!?\N{HORIZONTAL ELLIPSIS}")
 _PLACEHOLDER_CHARS = "?\N{REPLACEMENT CHARACTER}"
 _WORD_RE = re.compile(r"[^\W\d_]+")
 _LETTER_RE = re.compile("[^\\W\\d_]|[?\N{REPLACEMENT CHARACTER}]")
@@ -162,7 +161,6 @@ class Restorer:
         self.bos_id: int = model.bos_id  # type: ignore[attr-defined]
         self.eos_id: int = model.eos_id  # type: ignore[attr-defined]
         self.punct_id: int = self.word_ids.get(PUNCT, self.unk_id)
-        self.num_id: int = self.word_ids.get("<num>", self.unk_id)
         self.syllable_ids = [i for i, w in enumerate(vocab) if not w.startswith("<") and is_valid_syllable(w)]
         self._is_syllable = np.zeros(len(vocab), dtype=bool)
         self._is_syllable[self.syllable_ids] = True
@@ -604,18 +602,12 @@ class Restorer:
                     items.append((rel, self.word_ids.get(lm_unit(text), self.unk_id)))
                 else:
                     items.append((rel, (*got, text)))
-            elif kind == "number":
-                items.append((rel, self.num_id))
-            elif kind == "punct":
-                if _SENTENCE_END.intersection(text):
-                    items.append((rel, _END))
-                else:
-                    items.append((rel, self.punct_id))
             elif kind == "space":
                 if "\r" in text or "\u2028" in text:
                     items.append((rel, _END))
             else:
-                items.append((rel, self.unk_id))
+                unit = token_unit(kind or "punct", text)
+                items.append((rel, _END if unit == SENTENCE_END else self.word_ids.get(unit, self.unk_id)))
         if len(items) == 1 and items[0][1].__class__ is int and items[0][1] != self.punct_id:
             return items[0][1]
         return tuple(items)

@@ -23,11 +23,13 @@ __all__ = [
     "EOS",
     "NUM",
     "PUNCT",
+    "SENTENCE_END",
     "UNK",
     "Token",
     "TokenKind",
     "lm_sentences",
     "lm_unit",
+    "token_unit",
     "tokenize",
 ]
 
@@ -117,6 +119,26 @@ def lm_unit(word: str) -> str:
     return set_tone_style(lower, "new")
 
 
+#: What :func:`token_unit` gives for punctuation that ends a sentence.
+SENTENCE_END = "</s>"
+
+
+def token_unit(kind: str, text: str) -> str | None:
+    """The language-model unit of one token: :func:`lm_unit` for a word, NUM for a number,
+    SENTENCE_END for punctuation with . ! ? or …, PUNCT for other punctuation, UNK for URLs,
+    e-mail addresses and code, None for whitespace.  The one definition of the units that
+    training, :func:`lm_sentences` and the decoder share."""
+    if kind == "word":
+        return lm_unit(text)
+    if kind == "number":
+        return NUM
+    if kind == "punct":
+        return SENTENCE_END if _SENTENCE_END.intersection(text) else PUNCT
+    if kind == "space":
+        return None
+    return UNK
+
+
 def lm_sentences(text: str) -> list[list[str]]:
     """Language-model units of ``text``, one list per sentence (boundaries not included).
 
@@ -128,22 +150,15 @@ def lm_sentences(text: str) -> list[list[str]]:
     for line in text.splitlines():
         current: list[str] = []
         for tok in tokenize(line):
-            kind = tok.kind
-            if kind == "space":
+            unit = token_unit(tok.kind, tok.text)
+            if unit is None:
                 continue
-            if kind == "word":
-                current.append(lm_unit(tok.text))
-            elif kind == "number":
-                current.append(NUM)
-            elif kind == "punct":
-                if _SENTENCE_END.intersection(tok.text):
-                    if current:
-                        sentences.append(current)
-                    current = []
-                elif not current or current[-1] != PUNCT:
-                    current.append(PUNCT)
-            else:
-                current.append(UNK)
+            if unit == SENTENCE_END:
+                if current:
+                    sentences.append(current)
+                current = []
+            elif unit != PUNCT or not current or current[-1] != PUNCT:
+                current.append(unit)
         if current:
             sentences.append(current)
     return sentences

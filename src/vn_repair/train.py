@@ -29,7 +29,7 @@ import numpy as np
 
 from . import lm
 from .orthography import is_valid_syllable
-from .tokenize import BOS, EOS, NUM, PUNCT, UNK, lm_unit, tokenize
+from .tokenize import BOS, EOS, NUM, PUNCT, SENTENCE_END, UNK, token_unit, tokenize
 
 __all__ = [
     "DATA_VERSION",
@@ -46,7 +46,6 @@ DATA_VERSION = "2026.11.1"
 SPECIALS = (UNK, BOS, EOS, NUM, PUNCT)
 _UNK, _BOS, _EOS, _NUM, _PUNCT = range(5)  # temporary and final ids of the specials
 _SEP = -1  # sentence boundary marker inside the tokenizer's output
-_SENTENCE_END = frozenset(".!?\N{HORIZONTAL ELLIPSIS}")
 _BITS = 16
 _MAX_VOCAB = 1 << _BITS
 _CHUNK_CHARS = 4 << 20
@@ -115,17 +114,10 @@ class _UnitCoder:
     def _code_piece(self, piece: str) -> tuple[int, ...]:
         out: list[int] = []
         for tok in tokenize(piece):
-            kind = tok.kind
-            if kind == "space":
+            unit = token_unit(tok.kind, tok.text)
+            if unit is None:
                 continue
-            if kind == "word":
-                out.append(self._unit_id(lm_unit(tok.text)))
-            elif kind == "number":
-                out.append(_NUM)
-            elif kind == "punct":
-                out.append(_SEP if _SENTENCE_END.intersection(tok.text) else _PUNCT)
-            else:
-                out.append(_UNK)
+            out.append(_SEP if unit == SENTENCE_END else self._unit_id(unit))
         coded = tuple(out)
         self._pieces[piece] = coded
         return coded
