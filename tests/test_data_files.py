@@ -1,0 +1,30 @@
+"""The shipped word list is found (wheel or checkout), checks its header, and holds syllables."""
+
+from vn_repair.data_files import load_wordlist, wordlist_path
+from vn_repair.orthography import is_valid_syllable, set_tone_style
+
+
+def test_wordlist_is_found_and_valid():
+    assert wordlist_path().is_file()
+    words = load_wordlist()
+    assert len(words) > 5000
+    assert words["của"] > words["đạo"] > 0
+    for w in words:
+        assert is_valid_syllable(w), w
+        assert set_tone_style(w, "new") == w  # stored in "new" placement
+
+
+def test_wordlist_header_is_checked(tmp_path, monkeypatch):
+    import vn_repair.data_files as df
+
+    bad = tmp_path / "wordlist.txt"
+    bad.write_text("và\t10\n", encoding="utf-8")
+    monkeypatch.setattr(df, "wordlist_path", lambda: bad)
+    df.load_wordlist.cache_clear()
+    try:
+        import pytest
+
+        with pytest.raises(ValueError, match="not a vn-repair-wordlist"):
+            df.load_wordlist()
+    finally:
+        df.load_wordlist.cache_clear()
