@@ -133,3 +133,12 @@ def test_case_is_kept(word, mask):
     cased = "".join(c.upper() if m else c for c, m in zip(word, mask)) + word[len(mask):]
     moved = set_tone_style(cased, "old")
     assert [c.isupper() for c in moved] == [c.isupper() for c in cased]
+
+
+def test_has_style_variant_catches_every_syllable_the_styles_write_apart():
+    from vn_repair.orthography import has_style_variant
+
+    for style, other in (("new", "old"), ("old", "new")):
+        for word in generate_syllables(style):
+            if set_tone_style(word, other) != word:
+                assert has_style_variant(word), word

@@ -29,7 +29,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .orthography import set_tone_style, strip_marks
+from .orthography import has_style_variant, set_tone_style, strip_marks
 
 __all__ = [
     "BLOCK_LETTERS",
@@ -173,7 +173,7 @@ def build_index(vocab: Sequence[str], syllable_ids: Iterable[int], channels: Ite
     acc: dict[str, dict[int, tuple[int, ...]]] = {}
     for i in syllable_ids:
         word = vocab[i]
-        spellings = {word, set_tone_style(word, "old")}
+        spellings = {word, set_tone_style(word, "old")} if has_style_variant(word) else {word}
         for spelling in spellings:
             for form, counts in damaged_forms(spelling, chans):
                 if counts[DROP] + counts[PLACEHOLDER] + counts[LOOKALIKE] + counts[PLACEHOLDER_MARKED] == 0:

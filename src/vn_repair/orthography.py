@@ -24,6 +24,7 @@ __all__ = [
     "Syllable",
     "compose",
     "generate_syllables",
+    "has_style_variant",
     "is_valid_syllable",
     "parse_syllable",
     "set_tone_style",
@@ -290,6 +291,21 @@ def _copy_case(template: str, word: str) -> str:
     if template.isupper() and len(template) > 1:
         return word.upper()
     return "".join(w.upper() if t.isupper() else w for t, w in zip(template, word)) + word[len(template):]
+
+
+# Lowercase endings of the syllables the two placements write differently: an open oa, oe or
+# uy rhyme with a tone ("hoà"/"hòa", "thuỷ"/"thủy").
+_STYLE_ENDINGS = tuple(
+    unicodedata.normalize("NFC", a + b)
+    for first, second in (("o", "a"), ("o", "e"), ("u", "y"))
+    for t in TONE_MARKS[1:]
+    for a, b in ((first, second + t), (first + t, second))
+)
+
+
+def has_style_variant(word: str) -> bool:
+    """Cheap test: could :func:`set_tone_style` write lowercase ``word`` another way?"""
+    return word.endswith(_STYLE_ENDINGS)
 
 
 @lru_cache(maxsize=1 << 15)

@@ -44,6 +44,7 @@ from .channels import (
     is_block_letter,
 )
 from .config import Config
+from .data_files import load_wordlist
 from .edits import Edit
 from .orthography import is_valid_syllable, set_tone_style, strip_marks, tone_style_of
 from .tokenize import _TOKEN_RE, PUNCT, SENTENCE_END, _is_plain_word, lm_unit, token_unit
@@ -161,7 +162,13 @@ class Restorer:
         self.bos_id: int = model.bos_id  # type: ignore[attr-defined]
         self.eos_id: int = model.eos_id  # type: ignore[attr-defined]
         self.punct_id: int = self.word_ids.get(PUNCT, self.unk_id)
-        self.syllable_ids = [i for i, w in enumerate(vocab) if not w.startswith("<") and is_valid_syllable(w)]
+        # The shipped word list holds only valid syllables: a unit found there needs no parse.
+        try:
+            listed = load_wordlist().keys()
+        except (OSError, ValueError):
+            listed = frozenset()
+        self.syllable_ids = [i for i, w in enumerate(vocab)
+                             if w in listed or not w.startswith("<") and is_valid_syllable(w)]
         self._is_syllable = np.zeros(len(vocab), dtype=bool)
         self._is_syllable[self.syllable_ids] = True
         self.unigram = np.asarray(model.unigram_log10, dtype=np.float64)  # type: ignore[attr-defined]
