@@ -46,7 +46,7 @@ from .channels import (
 from .config import Config
 from .data_files import load_wordlist
 from .edits import Edit
-from .orthography import is_valid_syllable, set_tone_style, strip_marks, tone_style_of
+from .orthography import is_valid_syllable, set_tone_style, tone_style_of
 from .tokenize import _TOKEN_RE, PUNCT, SENTENCE_END, _is_plain_word, lm_unit, token_unit
 
 __all__ = ["DamageEstimate", "Restorer"]
@@ -56,9 +56,7 @@ _PLACEHOLDER_CHARS = "?\N{REPLACEMENT CHARACTER}"
 _WORD_RE = re.compile(r"[^\W\d_]+")
 _LETTER_RE = re.compile("[^\\W\\d_]|[?\N{REPLACEMENT CHARACTER}]")
 _EDGE_PUNCT = "\"'()[]{}<>.,;:!?…-–—“”‘’«»/*&%$#@+=|~^`"
-_BLOCK_RE = re.compile("[\u1ea0-\u1ef9]")
-# Non-ASCII letters outside the U+1EA0 block: Latin-1 and Latin Extended letters (à, ô, ư, đ...).
-_MARKED_RE = re.compile("[\u00c0-\u024f]")
+# Letters with a diacritic: Latin-1 and Latin Extended (à, ô, ư, đ...) and the U+1EA0 block.
 _NONASCII_LETTER_RE = re.compile("[\u00c0-\u024f\u1ea0-\u1ef9]")
 
 # Log10 prior cost of reading an unknown word that some channel could have made as a genuine
@@ -887,10 +885,6 @@ def _render(word: str, template: str, style: Literal["old", "new"]) -> str:
     if template[:1].isupper() or (template[:1] in _PLACEHOLDER_CHARS and len(template) > 1 and template[1:2].isupper()):
         return word[:1].upper() + word[1:]
     return word
-
-
-def strip_is_possible(word: str) -> bool:
-    return strip_marks(word) == word
 
 
 _LOADS = 0
