@@ -14,7 +14,7 @@ import pytest
 import vn_repair
 from vn_repair import Config
 from vn_repair import pipeline as pl
-from vn_repair.parallel import _start_pool, default_jobs, repair_chunk, repair_lines_parallel
+from vn_repair.parallel import READ_AHEAD, _start_pool, default_jobs, repair_chunk, repair_lines_parallel
 
 # Decomposed (NFD) text: every engine, the NFC-only one of today included, must compose it.
 NFD = "Hoa\u0300 bi\u0300nh"
@@ -187,7 +187,7 @@ def test_parallel_reads_a_bounded_number_of_chunks_ahead() -> None:
     jobs, chunk = 2, 50
     produced = 0
     for _ in repair_lines_parallel(source(), None, jobs=jobs, chunk_lines=chunk):
-        assert consumed - produced <= (2 * jobs + 1) * chunk
+        assert consumed - produced <= (READ_AHEAD * jobs + 1) * chunk
         produced += 1
     assert produced == consumed == 3000
 

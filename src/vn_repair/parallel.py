@@ -3,7 +3,7 @@
 Lines are grouped into chunks of ``chunk_lines`` consecutive lines; each chunk is one *document*
 for the engine (its per-document damage estimate is made over the chunk), repaired by a worker
 process that loaded the model once, in its initializer.  Results come back in input order, and at
-most ``2 * jobs`` chunks are read ahead, so memory stays bounded however long the input is.
+most ``READ_AHEAD * jobs`` chunks are read ahead, so memory stays bounded however long the input is.
 
 The output depends on the chunking, never on ``jobs``: ``jobs=1`` repairs the same chunks in the
 calling process, so ``vn-repair --jobs 1`` and ``--jobs 8`` write the same bytes.
@@ -87,6 +87,13 @@ def _context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
+#: Chunks read ahead per worker.  Output is in order, so a slow chunk at the head (a stripped
+#: block can take 100 times as long as a clean one) holds back the rest: with only two per
+#: worker the other worker sat idle half the time; eight keep both busy, and memory stays
+#: bounded (8 chunks of 2,000 lines per worker).
+READ_AHEAD = 8
+
+
 def repair_lines_parallel(lines: Iterable[str], config: Config | None = None, jobs: int = 1,
                           chunk_lines: int = 2000) -> Iterator[str]:
     """Repair ``lines`` with ``jobs`` processes and yield them in input order, one per input line.
@@ -95,7 +102,8 @@ def repair_lines_parallel(lines: Iterable[str], config: Config | None = None, jo
     ending as its input line.  Every ``chunk_lines`` consecutive lines form one document for the
     engine's damage estimate, whatever ``jobs`` is, so the output is the same for every ``jobs``.
     ``jobs=1`` works in the calling process; more starts that many worker processes, each loading
-    the model once, with at most ``2 * jobs`` chunks in flight.  A worker's error is raised here.
+    the model once, with at most ``READ_AHEAD * jobs`` chunks in flight.  A worker's error is
+    raised here.
     """
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise ValueError(f"jobs must be a whole number >= 1, not {jobs!r}")
@@ -123,7 +131,7 @@ def _run(lines: Iterator[str], config: Config, jobs: int, chunk_lines: int) -> I
     try:
         for chunk in chunks:
             in_flight.append(pool.submit(repair_chunk, chunk, config))
-            if len(in_flight) >= 2 * jobs:
+            if len(in_flight) >= READ_AHEAD * jobs:
                 yield from in_flight.popleft().result()
         while in_flight:
             yield from in_flight.popleft().result()
