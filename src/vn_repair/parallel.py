@@ -88,10 +88,11 @@ def _context() -> multiprocessing.context.BaseContext:
 
 
 #: Chunks read ahead per worker.  Output is in order, so a slow chunk at the head (a stripped
-#: block can take 100 times as long as a clean one) holds back the rest: with only two per
-#: worker the other worker sat idle half the time; eight keep both busy, and memory stays
-#: bounded (8 chunks of 2,000 lines per worker).
-READ_AHEAD = 8
+#: block can take 100 times as long as a clean one) holds back the rest: with 2 per worker the
+#: workers of the 50 MB mixed benchmark were busy about half the time, with 8 two thirds of it;
+#: 32 lets the other worker run through the clean chunks behind a slow one.  Memory stays
+#: bounded: 32 chunks of 2,000 lines per worker is about 10 MB of news text.
+READ_AHEAD = 32
 
 
 def repair_lines_parallel(lines: Iterable[str], config: Config | None = None, jobs: int = 1,
