@@ -38,6 +38,7 @@ from typing import Any, Literal
 from .config import Config
 from .damage import RATE_KINDS, SIMULATED_DAMAGE, damage_text, parse_kinds, quiet_broken_pipe, text_output
 from .orthography import is_valid_syllable
+from .tokenize import PLACEHOLDERS as _PLACEHOLDERS
 
 __all__ = [
     "CATEGORIES",
@@ -63,7 +64,6 @@ Outcome = Literal["restored", "wrong", "missed", "broken"]
 #: (a word inserted into a double space).
 CATEGORIES = ("vanished", "placeholder", "punctuation", "non-word", "valid-word", "other", "empty")
 
-_PLACEHOLDERS = ("?", "\N{REPLACEMENT CHARACTER}")
 _CORE_RE = re.compile(r"^[\W\d_]*(.*?)[\W\d_]*$", re.DOTALL)
 
 

@@ -47,12 +47,11 @@ from .config import Config
 from .data_files import load_wordlist
 from .edits import Edit
 from .orthography import is_valid_syllable, set_tone_style, tone_style_of
-from .tokenize import _TOKEN_RE, PUNCT, SENTENCE_END, _is_plain_word, lm_unit, token_unit
+from .tokenize import _TOKEN_RE, PLACEHOLDERS, PUNCT, SENTENCE_END, _is_plain_word, lm_unit, token_unit
 
 __all__ = ["DamageEstimate", "Restorer"]
 
 _LN10 = math.log(10.0)
-_PLACEHOLDER_CHARS = "?\N{REPLACEMENT CHARACTER}"
 _WORD_RE = re.compile(r"[^\W\d_]+")
 _LETTER_RE = re.compile("[^\\W\\d_]|[?\N{REPLACEMENT CHARACTER}]")
 _EDGE_PUNCT = "\"'()[]{}<>.,;:!?…-–—“”‘’«»/*&%$#@+=|~^`"
@@ -511,7 +510,7 @@ class Restorer:
             out = _render(word, slot.text, style or "new")
             first = slot.text[:1]
             end = slot.start + len(slot.text)
-            if out[:1] != first and (first.islower() or first in _PLACEHOLDER_CHARS) and (
+            if out[:1] != first and (first.islower() or first in PLACEHOLDERS) and (
                     slot.at_start or text[end : end + 1] == " " and text[end + 1 : end + 2].isupper()):
                 # The word's first letter itself was lost ("Ảnh" → "nh"): at the start of a
                 # sentence, or before a capitalised word (a name: "Ấn Độ"), it was a capital.
@@ -586,7 +585,7 @@ class Restorer:
         """A space-free chunk as decoder items: an int when it is one fixed unit (the common
         case), else a tuple of (offset in chunk, item) where item is a unit id, _END (sentence
         end) or the candidate tuple of an open word."""
-        if _is_plain_word(chunk) or (est.placeholder and chunk in _PLACEHOLDER_CHARS):
+        if _is_plain_word(chunk) or (est.placeholder and chunk in PLACEHOLDERS):
             # A placeholder standing alone may be a whole one-letter word ("ở" → "?").
             toks: Sequence[tuple[str, str | None, int]] = ((chunk, "word", 0),)
         else:
@@ -882,7 +881,7 @@ def _render(word: str, template: str, style: Literal["old", "new"]) -> str:
     letters = [c for c in template if c.isalpha()]
     if len(letters) >= 2 and all(c.isupper() for c in letters):
         return word.upper()
-    if template[:1].isupper() or (template[:1] in _PLACEHOLDER_CHARS and len(template) > 1 and template[1:2].isupper()):
+    if template[:1].isupper() or (template[:1] in PLACEHOLDERS and len(template) > 1 and template[1:2].isupper()):
         return word[:1].upper() + word[1:]
     return word
 
