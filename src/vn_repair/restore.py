@@ -133,16 +133,15 @@ class DamageEstimate:
 class _Slot:
     """A word token open to restoration, with its candidates."""
 
-    __slots__ = ("at_start", "cands", "channel", "keep", "kind", "start", "text")
+    __slots__ = ("at_start", "cands", "channel", "kind", "start", "text")
 
-    def __init__(self, start: int, text: str, cands: np.ndarray, channel: np.ndarray, keep: int, kind: str,
+    def __init__(self, start: int, text: str, cands: np.ndarray, channel: np.ndarray, kind: str,
                  at_start: bool = False):
         self.at_start = at_start  # first word of its sentence
         self.start = start
         self.text = text
-        self.cands = cands  # vocabulary ids (int32)
+        self.cands = cands  # vocabulary ids (int32); cands[0] is the reading as written
         self.channel = channel  # ln P(observed | candidate)
-        self.keep = keep  # index in cands of "leave as written"
         self.kind = kind
 
 
@@ -337,9 +336,9 @@ class Restorer:
         return logs
 
     def _candidates(self, word: str, logs: np.ndarray, index: CandidateIndex | None,
-                    stripped: bool, dense: bool = False) -> tuple[np.ndarray, np.ndarray, int, str] | None:
-        """Candidates for a word token: (ids, ln channel scores, index of "as written", edit
-        kind), or None when the word is not open to restoration."""
+                    stripped: bool, dense: bool = False) -> tuple[np.ndarray, np.ndarray, str] | None:
+        """Candidates for a word token: (ids, ln channel scores, edit kind), the reading as
+        written first, or None when the word is not open to restoration."""
         form = unicodedata.normalize("NFC", word.lower()).replace("\N{REPLACEMENT CHARACTER}", "?")
         valid = "?" not in form and is_valid_syllable(form)
         cand_parts: list[np.ndarray] = []
@@ -362,7 +361,6 @@ class Restorer:
             # An unknown word: it may still be a foreign word, a name or an acronym.
             cand_parts.append(np.array([self.unk_id], dtype=np.int32))
             chan_parts.append(np.array([_keep_unknown_log10(word) * _LN10]))
-        n_intact = 1
         if stripped and form.isascii():
             if "?" in form:
                 ids = self.strip_placeholder_index().get(form)
@@ -384,7 +382,7 @@ class Restorer:
                     kind = "placeholder"
                 elif events[:, LOOKALIKE].any() and not events[:, DROP].any():
                     kind = "look-alike"
-        if len(cand_parts) == n_intact:
+        if len(cand_parts) == 1:  # nothing but the reading as written
             return None
         cands = np.concatenate(cand_parts)
         chan = np.concatenate(chan_parts)
@@ -405,7 +403,7 @@ class Restorer:
         if len(chosen) <= 1:
             return None
         keep_idx = np.array(sorted(chosen))
-        return cands[keep_idx], chan[keep_idx], 0, kind
+        return cands[keep_idx], chan[keep_idx], kind
 
     def _decode(self, text: str, est: DamageEstimate, config: Config) -> list[Edit]:
         logs = self._channel_logs(est)
@@ -463,8 +461,8 @@ class Restorer:
                             current = []
                             has_slot = False
                         else:
-                            cands, chan, keep, kind_name, tok = item
-                            current.append(_Slot(pos + rel, tok, cands, chan, keep, kind_name, not current))
+                            cands, chan, kind_name, tok = item
+                            current.append(_Slot(pos + rel, tok, cands, chan, kind_name, not current))
                             has_slot = True
                 pos += len(chunk) + 1
             if has_slot:
@@ -488,14 +486,14 @@ class Restorer:
         chosen: dict[int, int] = {}
         for slot, post in decided:
             best = int(np.argmax(post))
-            keep_id = int(slot.cands[slot.keep])
-            if keep_id == self.unk_id and best == slot.keep and len(slot.cands) == 2 and slot.text.islower():
+            keep_id = int(slot.cands[0])
+            if keep_id == self.unk_id and best == 0 and len(slot.cands) == 2 and slot.text.islower():
                 # A lowercase unknown word that only one syllable explains is that syllable.
-                best = 1 - slot.keep
+                best = 1
             # A valid syllable is replaced only with confidence; a non-word (an abbreviation the
             # model knows included), or any word of a stripped line (where the written form is no
             # likelier than the others), whenever a restoration beats leaving it as written.
-            if best == slot.keep or (self._is_syllable[keep_id] and post[best] < threshold
+            if best == 0 or (self._is_syllable[keep_id] and post[best] < threshold
                                      and slot.kind not in ("stripped", "placeholder")):
                 chosen[id(slot)] = keep_id
                 continue
@@ -539,7 +537,7 @@ class Restorer:
                 return self.eos_id
             item = seq[i]
             if isinstance(item, _Slot):
-                return chosen.get(id(item), int(item.cands[item.keep]))
+                return chosen.get(id(item), int(item.cands[0]))
             return item
 
         ctx = self.ctx
