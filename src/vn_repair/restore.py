@@ -173,7 +173,6 @@ class Restorer:
             raise ValueError(f"the decoder works with trigram or 4-gram models, not order {order}")
         self.ctx = order - 1
         self._indexes: dict[frozenset[str], CandidateIndex] = {}
-        self._strip_index: dict[str, np.ndarray] | None = None
         # Counts of block letters / marked letters per vocabulary syllable, for ln P(intact).
         self._n_block = np.zeros(len(vocab), dtype=np.int8)
         self._n_marked = np.zeros(len(vocab), dtype=np.int8)
@@ -190,16 +189,22 @@ class Restorer:
             self._indexes[channels] = got
         return got
 
+    # The other tables are built on first use, like the channel indexes, and kept.
+    @functools.cached_property
     def strip_index(self) -> dict[str, np.ndarray]:
-        if self._strip_index is None:
-            self._strip_index = build_strip_index(self.vocab, self.syllable_ids)
-        return self._strip_index
+        """Stripped form → syllable ids (:func:`~vn_repair.channels.build_strip_index`)."""
+        return build_strip_index(self.vocab, self.syllable_ids)
 
+    @functools.cached_property
     def strip_placeholder_index(self) -> dict[str, np.ndarray]:
-        got = getattr(self, "_strip_ph_index", None)
-        if got is None:
-            got = self._strip_ph_index = build_strip_placeholder_index(self.vocab, self.syllable_ids)
-        return got
+        """Stripped form with "?" → ids (:func:`~vn_repair.channels.build_strip_placeholder_index`)."""
+        return build_strip_placeholder_index(self.vocab, self.syllable_ids)
+
+    @functools.cached_property
+    def vanishing_ids(self) -> np.ndarray:
+        """Vocabulary syllables made only of U+1EA0..U+1EF9 letters, which can vanish whole."""
+        return np.array([i for i in self.syllable_ids if all(is_block_letter(c) for c in self.vocab[i])],
+                        dtype=np.int32)
 
     # -- estimation ------------------------------------------------------------------------
     def estimate(self, text: str, config: Config) -> DamageEstimate:
@@ -265,7 +270,7 @@ class Restorer:
             best_fit = horned <= 0.05 * placeholders
         stripped: set[int] = set()
         if "strip" in allowed:
-            stripped = _stripped_lines(text, self.strip_index())
+            stripped = _stripped_lines(text, self.strip_index)
         a, b = RATE_PRIOR
         # Clean text has a few rare non-words too (typos, unlisted names): below this background
         # the document is taken as undamaged, which keeps clean text byte for byte and fast.
@@ -363,10 +368,10 @@ class Restorer:
             chan_parts.append(np.array([_keep_unknown_log10(word) * _LN10]))
         if stripped and form.isascii():
             if "?" in form:
-                ids = self.strip_placeholder_index().get(form)
+                ids = self.strip_placeholder_index.get(form)
                 kind_here = "placeholder"
             else:
-                ids = self.strip_index().get(form)
+                ids = self.strip_index.get(form)
                 kind_here = "stripped"
             if ids is not None:
                 kind = kind_here
@@ -526,7 +531,7 @@ class Restorer:
         leaves a double space.  Clean text has double spaces too, so a word is put back only
         where the model finds it far likelier than the gap, weighed by the drop rate against
         how often layout leaves a double space."""
-        vanishing = self._vanishing_ids()
+        vanishing = self.vanishing_ids
         if not vanishing.size:
             return []
 
@@ -568,15 +573,6 @@ class Restorer:
             if posterior >= max(threshold, 0.5):
                 out.append(Edit(offset, "", self.vocab[int(vanishing[b])], "dropped-letter", round(posterior, 4)))
         return out
-
-    def _vanishing_ids(self) -> np.ndarray:
-        """Vocabulary syllables made only of U+1EA0..U+1EF9 letters, which can vanish whole."""
-        got = getattr(self, "_vanishing", None)
-        if got is None:
-            got = np.array([i for i in self.syllable_ids if all(is_block_letter(c) for c in self.vocab[i])],
-                           dtype=np.int32)
-            self._vanishing = got
-        return got
 
     def _analyse_chunk(self, chunk: str, logs: np.ndarray, index: CandidateIndex | None,
                        line_kind: tuple[bool, bool], est: DamageEstimate, word_cache: dict[str, object]) -> object:
