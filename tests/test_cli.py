@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import vn_repair
+from vn_repair.cli import WINDOW_BYTES
 from vn_repair.edits import Edit, apply_edits
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -225,7 +226,7 @@ def test_explain_edits_reproduce_the_output(tmp_path: Path) -> None:
 
 def test_explain_on_a_line_longer_than_a_window() -> None:
     unit = "Vie\u0302\u0323t Nam hoà bình "
-    text = unit * (300_000 // len(unit)) + "\nkết thúc hoà\n"
+    text = unit * (WINDOW_BYTES * 5 // 4 // len(unit)) + "\nkết thúc hoà\n"
     plain = run("--no-restore", "--tone-style", "new", stdin=text.encode())
     explained = run("--no-restore", "--tone-style", "new", "--explain", stdin=text.encode())
     output = plain.stdout.decode("utf-8")

@@ -304,6 +304,25 @@ def test_batch_agrees_with_slow_lookup(tmp_path: Path, order: int, quant: int) -
     np.testing.assert_allclose(got, want, atol=1e-5)
 
 
+def test_a_lower_order_query_is_the_backoff_distribution(tmp_path: Path) -> None:
+    # ``</s>`` is never a stored context, so an order-3 query whose oldest word is ``</s>``
+    # backs off to the bigram without penalty: exactly the order-2 query.
+    model, _ = _train(tmp_path, order=3, min_counts=(1, 1, 1))
+    rng = np.random.default_rng(3)
+    sents = [model.ids(s) for s in lm_sentences(FIXTURE.read_text(encoding="utf-8"))]
+    prev = np.array([s[i] for s in sents for i in range(len(s) - 1)] + list(rng.integers(0, 50, 50)), np.int32)
+    words = np.array([s[i + 1] for s in sents for i in range(len(s) - 1)] + list(rng.integers(0, 50, 50)), np.int32)
+    padded = np.stack([np.full(len(prev), model.eos_id, np.int32), prev], axis=1)
+    np.testing.assert_array_equal(model.log10_prob_batch(prev[:, None], words, order=2),
+                                  model.log10_prob_batch(padded, words))
+    np.testing.assert_array_equal(model.log10_prob_batch(np.zeros((len(words), 0), np.int32), words, order=1),
+                                  model.unigram_log10[words].astype(np.float32))
+    with pytest.raises(ValueError, match="order must be"):
+        model.log10_prob_batch(padded, words, order=4)
+    with pytest.raises(ValueError, match="shape"):
+        model.log10_prob_batch(padded, words, order=2)
+
+
 def test_prepare_builds_the_keys_up_front(tmp_path: Path) -> None:
     model, path = _train(tmp_path, order=3)
     lazy = NgramModel.load(path)

@@ -145,9 +145,22 @@ def lookalike_variants(ch: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+_DROP_ONLY = frozenset({"drop"})
+
+
 def damaged_forms(word: str, channels: frozenset[str], max_events: int = MAX_EVENTS) -> Iterable[tuple[str, tuple[int, ...]]]:
     """Every (form, event counts) that ``channels`` can make of lowercase ``word``, the intact
     word included, with at most ``max_events`` damaged letters."""
+    if channels == _DROP_ONLY:
+        # The common case, and the index every document's first pass needs: only block
+        # letters have a choice, so the subsets of them are enumerated directly.
+        block = [k for k, ch in enumerate(word) if is_block_letter(ch)]
+        marked = sum(1 for ch in word if not ch.isascii()) - len(block)
+        for r in range(min(len(block), max_events) + 1):
+            for gone in itertools.combinations(block, r):
+                form = "".join(ch for k, ch in enumerate(word) if k not in gone) if r else word
+                yield form, (len(block) - r, marked, r, 0, 0, 0)
+        return
     options = [_letter_options(ch, channels) for ch in word]
     for combo in itertools.product(*options):
         counts = [0] * len(EVENTS)

@@ -265,7 +265,7 @@ class NgramModel:
             return self._arrays[name + "_codebook"][arr[rows]]
         return arr[rows]
 
-    def log10_prob_batch(self, contexts: np.ndarray, words: np.ndarray) -> np.ndarray:
+    def log10_prob_batch(self, contexts: np.ndarray, words: np.ndarray, order: int | None = None) -> np.ndarray:
         """log10 P(words[i] | contexts[i]) for every i, as float32, fully vectorized.
 
         ``contexts`` is int32 of shape (n, order - 1), oldest word first; pad at the start of a
@@ -273,13 +273,20 @@ class NgramModel:
         :attr:`eos_id` where the history is unknown (``</s>`` is never a stored context, so the
         query backs off to the shorter context without penalty).  ``words`` is int32 of shape (n,).
         Ids come from :meth:`word_id` / :meth:`ids`.
+
+        ``order`` queries the model as if it stopped at that lower order (its backoff
+        distributions, e.g. bigrams for a cheap first pass); ``contexts`` then has ``order - 1``
+        columns.
         """
         ctx = np.asarray(contexts)
         w = np.asarray(words)
         n = len(w)
-        width = self.order - 1
+        top = self.order if order is None else order
+        if not 1 <= top <= self.order:
+            raise ValueError(f"order must be between 1 and {self.order}, got {order}")
+        width = top - 1
         if ctx.ndim != 2 or ctx.shape != (n, width):
-            raise ValueError(f"contexts must have shape ({n}, {width}) for an order-{self.order} model, "
+            raise ValueError(f"contexts must have shape ({n}, {width}) for an order-{top} query, "
                              f"got {ctx.shape}")
         if n == 0:
             return np.zeros(0, dtype=np.float32)
@@ -297,7 +304,7 @@ class NgramModel:
                 row = self._find(k, row, ctx[:, width - j + k - 1])
             node[j] = row
         res = self.unigram_log10[w].astype(np.float64)
-        for k in range(2, self.order + 1):
+        for k in range(2, top + 1):
             parent = node[k - 1]
             row = self._find(k, parent, w)
             found = row >= 0

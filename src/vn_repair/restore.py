@@ -87,6 +87,13 @@ MAX_CANDIDATES_DENSE = 12
 PRUNE_DENSE_LOG10 = 5.0
 # Float cells of trigram tables decoded in one batch (8 bytes each).
 BATCH_CELLS = 4_000_000
+# Coarse to fine: where a cluster has more candidates than this at a position (dense damage),
+# a coarse pass keeps the FINE_WIDTH likeliest (the reading as written among them) with at
+# least PRUNE_POSTERIOR, and only those enter the exact trigram-state pass, whose cost grows
+# with the cube of the width.
+FINE_WIDTH = 4
+PRUNE_POSTERIOR = 0.001
+COARSE_ORDER = 3
 # Pseudo-counts of the damage-rate prior: (damaged letters, intact letters).  They keep a short
 # text with one non-word from being treated as heavily damaged.
 RATE_PRIOR = (0.5, 10.0)
@@ -101,6 +108,10 @@ LAYOUT_GAP_RATE = 0.02
 # Rare non-words per word that clean text shows anyway (vietnews dev: 2 in 410,000 words;
 # baomoi dev: 4 in 67,000); a document needs more than this before any channel opens.
 BACKGROUND_NONWORDS = 1e-4
+# Lowercase non-words no drop explains (foreign words, typos) per word in clean text (vietnews
+# dev: 239 in 410,000 words; baomoi dev: 34 in 67,000; OCR output: about 85 per 10,000).  Below
+# this, look-alike damage is not even considered, which spares clean text the look-alike index.
+LOOKALIKE_BACKGROUND = 1e-3
 # A non-word the model has seen more often than this (log10 unigram) is no evidence of damage.
 RARE_LOG10 = -6.0
 # Share of the marked letters of clean Vietnamese that lie in U+1EA0..U+1EF9 (vietnews dev:
@@ -168,6 +179,10 @@ class Restorer:
         self._is_syllable = np.zeros(len(vocab), dtype=bool)
         self._is_syllable[self.syllable_ids] = True
         self.unigram = np.asarray(model.unigram_log10, dtype=np.float64)  # type: ignore[attr-defined]
+        # Words that are never evidence of damage: the model's syllables, and other units it has
+        # seen often (abbreviations, foreign words in common use).
+        self._ordinary = frozenset(w for i, w in enumerate(vocab)
+                                   if self._is_syllable[i] or self.unigram[i] > RARE_LOG10 and not w.startswith("<"))
         order = int(getattr(model, "order", 3))
         if order not in (3, 4):
             raise ValueError(f"the decoder works with trigram or 4-gram models, not order {order}")
@@ -216,7 +231,7 @@ class Restorer:
         # for an estimate: punctuation is trimmed from the ends of each distinct chunk.
         chunks = text.split()
         drop_index = self.index(frozenset({"drop"})) if "drop" in allowed else None
-        unigram, word_ids = self.unigram, self.word_ids
+        ordinary = self._ordinary
         suspects: set[str] = set()
         trailing_placeholders = 0
         for chunk in set(chunks):
@@ -230,11 +245,9 @@ class Restorer:
                         trailing_placeholders += 1
                 continue
             w = chunk.strip(_EDGE_PUNCT).lower()
-            if not w.isalpha() or is_valid_syllable(w):
+            # Ordinary words include abbreviations and foreign words that clean text uses too.
+            if w in ordinary or not w.isalpha() or is_valid_syllable(w):
                 continue
-            uid = word_ids.get(w)
-            if uid is not None and unigram[uid] > RARE_LOG10:
-                continue  # an abbreviation or foreign word that clean text uses too
             suspects.add(chunk)
         nonword_drop = 0
         # Lowercase non-words no drop explains: look-alike misreadings, or typos.  (Capitalised
@@ -252,7 +265,8 @@ class Restorer:
         background = BACKGROUND_NONWORDS * len(chunks)
         best_fit = False
         unexplained = sum(n for _, n in others)
-        if "lookalike" in allowed and unexplained >= LOOKALIKE_MIN_EVIDENCE and unexplained > background:
+        if "lookalike" in allowed and unexplained >= LOOKALIKE_MIN_EVIDENCE \
+                and unexplained > max(background, LOOKALIKE_BACKGROUND * len(chunks)):
             la_index = self.index(frozenset({"drop", "lookalike"}))
             nonword_la = sum(n for w, n in others if w in la_index)
         placeholders = 0
@@ -278,6 +292,8 @@ class Restorer:
             nonword_drop = 0
         if nonword_la <= background:
             nonword_la = 0
+        if placeholders <= background:
+            placeholders = 0  # a stray "?x" (a URL's query string, a typo) opens no channel
         dropped = nonword_drop / NONWORD_SHARE
         # Block letters now written "?" were not dropped: they count with the kept ones.
         drop = (dropped + a) / (dropped + kept_block + placeholders + a + b) if nonword_drop else 0.0
@@ -626,13 +642,6 @@ class Restorer:
         ctx = np.stack(context[-self.ctx :], axis=1).astype(np.int32)
         return self.model.log10_prob_batch(ctx, word.astype(np.int32)).astype(np.float64) * _LN10  # type: ignore[attr-defined]
 
-    def _proxy(self, item: int | _Slot) -> int:
-        """A unit standing for a position in another position's context: itself if fixed, else the
-        open word's likeliest candidate before context (channel and unigram)."""
-        if not isinstance(item, _Slot):
-            return item
-        return int(item.cands[int(np.argmax(item.channel / _LN10 + self.unigram[item.cands]))])
-
     def _decode_singles(self, clusters: list[list[int | _Slot]]) -> list[tuple[_Slot, np.ndarray]]:
         """Clusters with one open position, all at once: the candidate's score is its channel
         score plus every n-gram it takes part in."""
@@ -668,53 +677,90 @@ class Restorer:
 
     def _decode_multis(self, clusters: list[list[int | _Slot]]) -> list[tuple[_Slot, np.ndarray]]:
         """Clusters with several open positions: exact forward-backward over trigram states,
-        batched over clusters of the same length and width."""
-        buckets: dict[tuple[int, int], list[list[int | _Slot]]] = {}
-        for cl in clusters:
-            width = max(len(p.cands) for p in cl if isinstance(p, _Slot))
-            buckets.setdefault((len(cl), width), []).append(cl)
-        # Bound the memory of one batch: its tables hold len * width**3 floats per cluster.
-        batches: list[tuple[int, int, list[list[int | _Slot]]]] = []
-        for (length, width), group in buckets.items():
-            step = max(1, BATCH_CELLS // (length * width**3))
-            batches.extend((length, width, group[i : i + step]) for i in range(0, len(group), step))
+        batched over clusters of about the same length and the same width.
+
+        Coarse to fine: where a batch has more than FINE_WIDTH candidates at a position, a
+        coarse pass (width**2 queries per position) first keeps the FINE_WIDTH likeliest, and
+        only those enter the exact pass, whose cost grows with the cube of the width."""
         out: list[tuple[_Slot, np.ndarray]] = []
-        for length, width, group in batches:
+        for length, width, group, real in _batches(clusters):
             n = len(group)
-            cand = np.zeros((n, length, width), dtype=np.int32)
-            chan = np.full((n, length, width), -np.inf)
+            cand, chan = _pack(group, length, width)
+            with np.errstate(invalid="ignore"):
+                prior = chan / _LN10 + self.unigram[cand]
+            best = np.take_along_axis(cand, prior.argmax(axis=2)[:, :, None], axis=2)[:, :, 0]
+            if width > FINE_WIDTH:
+                coarse = self._coarse_posteriors(cand, chan, real, best)
+                # Candidate 0 (the reading as written) always stays, in front.
+                rank = np.where(np.arange(width) == 0, 2.0, coarse)
+                pick = np.argsort(-rank, axis=2, kind="stable")[:, :, :FINE_WIDTH]
+                f_cand = np.take_along_axis(cand, pick, axis=2)
+                f_chan = np.take_along_axis(chan, pick, axis=2)
+                f_chan[(np.take_along_axis(coarse, pick, axis=2) < PRUNE_POSTERIOR) & (pick != 0)] = -np.inf
+                best = np.take_along_axis(cand, coarse.argmax(axis=2)[:, :, None], axis=2)[:, :, 0]
+            else:
+                pick = None
+                f_cand, f_chan = cand, chan
+            posts = self._exact_posteriors(f_cand, f_chan, real, best)
+            if pick is not None:
+                full = np.zeros((n, length, width))
+                np.put_along_axis(full, pick, posts, axis=2)
+                posts = full
             for i, cl in enumerate(group):
                 for j, p in enumerate(cl):
-                    if isinstance(p, _Slot):
-                        k = len(p.cands)
-                        cand[i, j, :k] = p.cands
-                        chan[i, j, :k] = p.channel
-                    else:
-                        cand[i, j, 0] = p
-                        chan[i, j, 0] = 0.0
-            valid = np.isfinite(chan)
-            # Trigram table per position j >= 2 over (a at j-2, b at j-1, c at j); only the real
-            # (unpadded) triples are queried.
-            shape = (n, length - 2, width, width, width)
-            va = valid[:, :-2, :, None, None] & valid[:, 1:-1, None, :, None] & valid[:, 2:, None, None, :]
-            ca = np.broadcast_to(cand[:, :-2, :, None, None], shape)[va]
-            cb = np.broadcast_to(cand[:, 1:-1, None, :, None], shape)[va]
-            cc = np.broadcast_to(cand[:, 2:, None, None, :], shape)[va]
-            pre = None
-            if self.ctx == 3:
-                # A 4-gram model's oldest context word: the state holds two words, so the third
-                # is the fixed unit there, or an open word's likeliest candidate.
-                proxies = np.array([[self.bos_id] + [self._proxy(p) for p in cl[:-3]] for cl in group],
-                                   dtype=np.int64)  # (n, length - 2): the unit at j - 3 for j >= 2
-                pre = np.broadcast_to(proxies[:, :, None, None, None], shape)[va]
-            tables = np.zeros(shape)
-            tables[va] = self._lm(ca, cb, cc, pre)
-            posts = _forward_backward_batch(tables, chan)
-            for i, cl in enumerate(group):
-                for j, p in enumerate(cl):
-                    if isinstance(p, _Slot):
-                        out.append((p, posts[i, j, : len(p.cands)]))
+                    if p.__class__ is _Slot:
+                        out.append((p, posts[i, j, : len(p.cands)]))  # type: ignore[union-attr]
         return out
+
+    def _exact_posteriors(self, cand: np.ndarray, chan: np.ndarray, real: np.ndarray,
+                          best: np.ndarray) -> np.ndarray:
+        """Forward-backward over trigram states for a packed batch (see :func:`_pack`);
+        ``best`` (n, length) is each position's likeliest unit, which stands in as a 4-gram
+        model's oldest context word (the state holds only two)."""
+        n, length, width = cand.shape
+        valid = np.isfinite(chan)
+        # Trigram table per position j >= 2 over (a at j-2, b at j-1, c at j); only the real
+        # (unpadded) triples are queried.
+        shape = (n, length - 2, width, width, width)
+        va = valid[:, :-2, :, None, None] & valid[:, 1:-1, None, :, None] & valid[:, 2:, None, None, :]
+        va &= real[:, 2:, None, None, None]
+        ca = np.broadcast_to(cand[:, :-2, :, None, None], shape)[va]
+        cb = np.broadcast_to(cand[:, 1:-1, None, :, None], shape)[va]
+        cc = np.broadcast_to(cand[:, 2:, None, None, :], shape)[va]
+        pre = None
+        if self.ctx == 3:
+            # The unit at j - 3 for j >= 2; before the cluster (j = 2) it is fixed context
+            # whatever it is, so any unit does.
+            proxies = np.concatenate([np.full((n, 1), self.bos_id), best[:, : length - 3]], axis=1)
+            pre = np.broadcast_to(proxies[:, :, None, None, None], shape)[va]
+        tables = np.zeros(shape)
+        tables[va] = self._lm(ca, cb, cc, pre)
+        return _forward_backward_batch(tables, chan)
+
+    def _coarse_posteriors(self, cand: np.ndarray, chan: np.ndarray, real: np.ndarray,
+                           best: np.ndarray) -> np.ndarray:
+        """Posteriors of every candidate of a packed batch in a first-order chain: the cheap
+        first pass (width**2 queries per position), which tells which candidates context leaves
+        in play.  A transition is scored by the trigram level of the model with the older
+        context word taken from ``best``: bigram distributions alone will not do, since a
+        Kneser-Ney model's bigrams count contexts, not occurrences ("dựng đảng" comes almost
+        only after "xây", so its bigram is rare)."""
+        valid = np.isfinite(chan)
+        n, length, width = cand.shape
+        shape = (n, length - 1, width, width)
+        va = valid[:, :-1, :, None] & valid[:, 1:, None, :] & real[:, 1:, None, None]
+        a = np.broadcast_to(cand[:, :-1, :, None], shape)[va]
+        b = np.broadcast_to(cand[:, 1:, None, :], shape)[va]
+        order = min(COARSE_ORDER, self.ctx + 1)
+        context = []
+        for k in range(order - 2, 0, -1):  # the word k places before a; none before the cluster
+            older = np.concatenate([np.full((n, k), self.eos_id), best[:, : length - 1 - k]], axis=1)
+            context.append(np.broadcast_to(older[:, :, None, None], shape)[va])
+        context.append(a)
+        tables = np.zeros(shape)
+        tables[va] = self.model.log10_prob_batch(  # type: ignore[attr-defined]
+            np.stack(context, axis=1), b, order=order).astype(np.float64) * _LN10
+        return _forward_backward_bigram(tables, chan)
 
 
 _END = object()
@@ -767,6 +813,63 @@ def _clusters(sentence: list[int | _Slot], bos: int, eos: int, ctx: int = 2) -> 
             k += 1
         out.append(units[first - ctx : min(last + ctx + 1, len(units))])
     return out
+
+
+def _batches(clusters: list[list[int | _Slot]]) -> list[tuple[int, int, list[list[int | _Slot]], np.ndarray]]:
+    """Clusters grouped for batched decoding: (padded length, width, clusters, real) where
+    ``real`` (n, length) marks the positions that exist.  Lengths are rounded up so that a
+    document's many sentence lengths make few batches; a padded position has one candidate and
+    no n-gram, so it changes no posterior.  A batch's tables hold BATCH_CELLS floats at most."""
+    buckets: dict[tuple[int, int], list[list[int | _Slot]]] = {}
+    for cl in clusters:
+        width = max(len(p.cands) for p in cl if isinstance(p, _Slot))
+        length = len(cl) if len(cl) <= 8 else -(-len(cl) // 8) * 8
+        buckets.setdefault((length, width), []).append(cl)
+    out = []
+    for (length, width), group in buckets.items():
+        step = max(1, BATCH_CELLS // (length * max(width**2, min(width, FINE_WIDTH) ** 3)))
+        for i in range(0, len(group), step):
+            part = group[i : i + step]
+            real = np.arange(length)[None, :] < np.array([len(cl) for cl in part])[:, None]
+            out.append((length, width, part, real))
+    return out
+
+
+def _pack(group: list[list[int | _Slot]], length: int, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate ids and ln channel scores, (n, length, width), -inf where there is no
+    candidate; a fixed unit, or a padded position, is one candidate with score 0."""
+    n = len(group)
+    cand = np.zeros((n, length, width), dtype=np.int32)
+    chan = np.full((n, length, width), -np.inf)
+    chan[:, :, 0] = 0.0
+    for i, cl in enumerate(group):
+        for j, p in enumerate(cl):
+            if isinstance(p, _Slot):
+                k = len(p.cands)
+                cand[i, j, :k] = p.cands
+                chan[i, j, :k] = p.channel
+            else:
+                cand[i, j, 0] = p
+    return cand, chan
+
+
+def _forward_backward_bigram(tables: np.ndarray, chan: np.ndarray) -> np.ndarray:
+    """Posterior probabilities per position for a batch of first-order chains: ``chan`` is
+    (n, L, K) ln channel scores (-inf for padding), ``tables`` (n, L-1, K, K) ln P(c | b) for
+    the candidates b, c at positions j, j+1.  Returns (n, L, K) probabilities."""
+    n, length, width = chan.shape
+    alpha = np.empty((n, length, width))
+    beta = np.zeros((n, length, width))
+    alpha[:, 0] = chan[:, 0]
+    with np.errstate(invalid="ignore"):
+        for j in range(1, length):
+            alpha[:, j] = _logsumexp(alpha[:, j - 1, :, None] + tables[:, j - 1], axis=1) + chan[:, j]
+        for j in range(length - 2, -1, -1):
+            beta[:, j] = _logsumexp(tables[:, j] + (chan[:, j + 1] + beta[:, j + 1])[:, None, :], axis=2)
+        marg = alpha + beta
+        m = marg.max(axis=2, keepdims=True)
+        e = np.exp(marg - np.where(np.isfinite(m), m, 0.0))
+        return e / e.sum(axis=2, keepdims=True)
 
 
 def _forward_backward_batch(tables: np.ndarray, chan: np.ndarray) -> np.ndarray:
