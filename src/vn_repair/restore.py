@@ -723,7 +723,6 @@ class Restorer:
         only those enter the exact pass, whose cost grows with the cube of the width."""
         out: list[tuple[_Slot, int, float]] = []
         for length, width, group, real in _batches(clusters):
-            n = len(group)
             cand, chan = _pack(group, length, width)
             with np.errstate(invalid="ignore"):
                 prior = chan / _LN10 + self.unigram[cand]
