@@ -486,7 +486,7 @@ def compose_edits_slow(original: str, first: list[Edit], second: list[Edit]) -> 
         end = to_original(b, regs, at_end=True)
         chunk = intermediate[a:b]
         after = apply_edits(chunk, [Edit(e.offset - a, e.before, e.after, e.kind) for e in e2s])
-        kinds = [regions[i][2].kind for i in regs] + [e.kind for e in e2s]
+        kinds = [regions[i][2].kind for i in sorted(regs)] + [e.kind for e in e2s]
         kind = "+".join(dict.fromkeys(k for ks in kinds for k in ks.split("+")))
         conf = min([e.confidence for e in e2s] + [regions[i][2].confidence for i in regs])
         before = original[start:end]
