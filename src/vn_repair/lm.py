@@ -72,6 +72,10 @@ LOG10_ZERO = -99.0
 _ALIGN = 64
 _SORT_QUERIES_FROM = 256
 _WORD_BITS = 16  # words_k are uint16, so the vocabulary has at most 65536 units
+# Batches up to this size are looked up without the search keys (see NgramModel._find_small).
+_SMALL_BATCH = 4096
+_BLOCK_BYTES = 64
+_POPCOUNT = np.unpackbits(np.arange(256, dtype=np.uint8)[:, None], axis=1).sum(axis=1).astype(np.uint8)
 
 
 class ModelFormatError(ValueError):
@@ -133,6 +137,7 @@ class NgramModel:
                 if name in arrays and len(arrays[name]) != n:
                     raise ModelFormatError(f"{where}: {name} has {len(arrays[name])} rows, expected {n}")
         self._keys: dict[int, np.ndarray] = {}
+        self._rank_dirs: dict[str, np.ndarray] = {}
         self._normalizer: Any = None
 
     # ------------------------------------------------------------------ file I/O
@@ -241,6 +246,8 @@ class NgramModel:
 
     def _find(self, k: int, parent: np.ndarray, word: np.ndarray) -> np.ndarray:
         """Row of the k-gram (parent row of order k-1, word) in the order-k table, or -1."""
+        if k not in self._keys and len(word) <= _SMALL_BATCH:
+            return self._find_small(k, parent, word)
         keys = self._level_keys(k)
         if not len(keys):
             return np.full(len(word), -1, dtype=np.int64)
@@ -257,6 +264,75 @@ class NgramModel:
         np.minimum(pos, len(keys) - 1, out=pos)
         found = ok & (keys[pos] == q)
         return np.where(found, pos, -1)
+
+    def _rank_directory(self, name: str) -> np.ndarray:
+        """Set bits of the bit vector ``name`` before each block of _BLOCK_BYTES bytes."""
+        got = self._rank_dirs.get(name)
+        if got is None:
+            bits = self._arrays[name]
+            per_byte = _POPCOUNT[bits].astype(np.int64)
+            got = np.concatenate([[0], np.cumsum(np.add.reduceat(per_byte, np.arange(0, len(bits), _BLOCK_BYTES)))])
+            self._rank_dirs[name] = got
+        return got
+
+    def _block_bytes(self, name: str, block: np.ndarray) -> np.ndarray:
+        """The bytes of each given block of ``name`` (queries × _BLOCK_BYTES; past the end: 0)."""
+        bits = self._arrays[name]
+        idx = block[:, None] * _BLOCK_BYTES + np.arange(_BLOCK_BYTES)
+        return np.where(idx < len(bits), bits[np.minimum(idx, len(bits) - 1)], 0).astype(np.uint8)
+
+    def _rank(self, name: str, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(whether bit ``pos`` of ``name`` is set, how many set bits lie before it)."""
+        bits = self._arrays[name]
+        block = pos // (8 * _BLOCK_BYTES)
+        counts = _POPCOUNT[self._block_bytes(name, block)].astype(np.int64)
+        byte_in_block = (pos >> 3) - block * _BLOCK_BYTES
+        before = np.where(np.arange(_BLOCK_BYTES)[None, :] < byte_in_block[:, None], counts, 0).sum(axis=1)
+        byte = bits[pos >> 3].astype(np.int64)
+        shift = 7 - (pos & 7)
+        partial = _POPCOUNT[(byte >> (shift + 1)).astype(np.uint8)]  # the bits of the byte before pos
+        return ((byte >> shift) & 1).astype(bool), self._rank_directory(name)[block] + before + partial
+
+    def _select(self, name: str, nth: np.ndarray) -> np.ndarray:
+        """Position of the nth (0-based) set bit of ``name``."""
+        directory = self._rank_directory(name)
+        block = np.searchsorted(directory, nth, side="right") - 1
+        rest = nth - directory[block]
+        raw = self._block_bytes(name, block)
+        cum = np.cumsum(_POPCOUNT[raw].astype(np.int64), axis=1)
+        byte_at = (cum <= rest[:, None]).sum(axis=1)  # the byte holding it
+        rows = np.arange(len(nth))
+        rest = rest - np.where(byte_at > 0, cum[rows, np.maximum(byte_at - 1, 0)], 0)
+        in_byte = np.cumsum(np.unpackbits(raw[rows, byte_at][:, None], axis=1), axis=1)
+        bit_at = (in_byte <= rest[:, None]).sum(axis=1)
+        return (block * _BLOCK_BYTES + byte_at) * 8 + bit_at
+
+    def _find_small(self, k: int, parent: np.ndarray, word: np.ndarray) -> np.ndarray:
+        """:meth:`_find` for a small batch without the search keys, read off the bit vectors
+        (rank and select over blocks) and a binary search of the parent's group: a short text
+        needs a few hundred lookups, and building the keys would cost more than all of them."""
+        n = self.counts[k - 1]
+        ok = parent >= 0
+        p = np.where(ok, parent, 0).astype(np.int64)
+        has, group = self._rank(f"parent_{k - 1}", p)
+        ok &= has
+        total = int(self._rank_directory(f"first_{k}")[-1])
+        group = np.where(ok, group, 0)
+        lo = self._select(f"first_{k}", group)
+        end = np.where(group + 1 < total, self._select(f"first_{k}", np.minimum(group + 1, total - 1)), n)
+        hi = end.copy()
+        words = self._arrays[f"words_{k}"]
+        w = word.astype(np.int64)
+        while True:
+            active = ok & (lo < hi)
+            if not active.any():
+                break
+            mid = (lo + hi) >> 1
+            less = words[np.minimum(mid, n - 1)] < w
+            lo = np.where(active & less, mid + 1, lo)
+            hi = np.where(active & ~less, mid, hi)
+        found = ok & (lo < end) & (words[np.minimum(lo, n - 1)] == w)
+        return np.where(found, lo, -1)
 
     def _values(self, name: str, rows: np.ndarray) -> np.ndarray:
         """Dequantized log10 values of ``name`` at ``rows`` (rows >= 0)."""
