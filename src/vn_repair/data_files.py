@@ -33,14 +33,15 @@ def load_wordlist() -> dict[str, int]:
     path = wordlist_path()
     out: dict[str, int] = {}
     with open(path, encoding="utf-8") as f:
-        head = [f.readline() for _ in range(2)]
-        if not any(line.startswith(f"# format: {WORDLIST_FORMAT} 1") for line in head):
-            raise ValueError(f"{path}: not a {WORDLIST_FORMAT} version 1 file (header {head!r})")
-        for n, line in enumerate(f, 3):
-            if line.startswith("#") or not line.strip():
-                continue
-            parts = line.rstrip("\n").split("\t")
-            if len(parts) < 2:
-                raise ValueError(f"{path}:{n}: expected 'word<TAB>count', got {line!r}")
-            out[parts[0]] = int(parts[1])
+        lines = f.read().split("\n")
+    head = lines[:2]
+    if not any(line.startswith(f"# format: {WORDLIST_FORMAT} 1") for line in head):
+        raise ValueError(f"{path}: not a {WORDLIST_FORMAT} version 1 file (header {head!r})")
+    for n, line in enumerate(lines[2:], 3):
+        if line.startswith("#") or not line.strip():
+            continue
+        word, tab, count = line.partition("\t")
+        if not tab:
+            raise ValueError(f"{path}:{n}: expected 'word<TAB>count', got {line!r}")
+        out[word] = int(count.partition("\t")[0])
     return out

@@ -74,6 +74,9 @@ _SORT_QUERIES_FROM = 256
 _WORD_BITS = 16  # words_k are uint16, so the vocabulary has at most 65536 units
 # Batches up to this size are looked up without the search keys (see NgramModel._find_small).
 _SMALL_BATCH = 4096
+# Lookups answered that way before the keys are built anyway: a small lookup costs about 30x a
+# keyed one, and building the keys about as much as 100,000 small ones.
+_SMALL_BUDGET = 100_000
 _BLOCK_BYTES = 64
 _POPCOUNT = np.unpackbits(np.arange(256, dtype=np.uint8)[:, None], axis=1).sum(axis=1).astype(np.uint8)
 
@@ -138,6 +141,7 @@ class NgramModel:
                     raise ModelFormatError(f"{where}: {name} has {len(arrays[name])} rows, expected {n}")
         self._keys: dict[int, np.ndarray] = {}
         self._rank_dirs: dict[str, np.ndarray] = {}
+        self._small_lookups = 0
         self._normalizer: Any = None
 
     # ------------------------------------------------------------------ file I/O
@@ -246,7 +250,9 @@ class NgramModel:
 
     def _find(self, k: int, parent: np.ndarray, word: np.ndarray) -> np.ndarray:
         """Row of the k-gram (parent row of order k-1, word) in the order-k table, or -1."""
-        if k not in self._keys and len(word) <= _SMALL_BATCH:
+        if k not in self._keys and len(word) <= _SMALL_BATCH and self._small_lookups < _SMALL_BUDGET:
+            # Until the lookups add up to what building the keys costs, e.g. for one short text.
+            self._small_lookups += len(word)
             return self._find_small(k, parent, word)
         keys = self._level_keys(k)
         if not len(keys):

@@ -188,21 +188,26 @@ class Restorer:
         self.unigram = np.asarray(model.unigram_log10, dtype=np.float64)  # type: ignore[attr-defined]
         # Words that are never evidence of damage: the model's syllables, and other units it has
         # seen often (abbreviations, foreign words in common use).
+        common = (self.unigram > RARE_LOG10).tolist()
         self._ordinary = frozenset(w for i, w in enumerate(vocab)
-                                   if self._is_syllable[i] or self.unigram[i] > RARE_LOG10 and not w.startswith("<"))
+                                   if i in self._syllable_set or common[i] and not w.startswith("<"))
         order = int(getattr(model, "order", 3))
         if order not in (3, 4):
             raise ValueError(f"the decoder works with trigram or 4-gram models, not order {order}")
         self.ctx = order - 1
         self._indexes: dict[frozenset[str], CandidateIndex] = {}
         self._options_cache: dict[tuple[str, bool, frozenset[str] | None], object] = {}
-        # Counts of block letters / marked letters per vocabulary syllable, for ln P(intact).
+        # Counts of block letters / marked letters per vocabulary syllable, for ln P(intact),
+        # read off UTF-8: a U+1EA0..U+1EF9 letter is E1 BA xx or E1 BB xx (two bytes more than
+        # its one character), the other marked letters of a syllable take two bytes (one more).
         self._n_block = np.zeros(len(vocab), dtype=np.int8)
         self._n_marked = np.zeros(len(vocab), dtype=np.int8)
-        for i in self.syllable_ids:
-            w = vocab[i]
-            self._n_block[i] = sum(1 for ch in w if is_block_letter(ch))
-            self._n_marked[i] = sum(1 for ch in w if not ch.isascii() and not is_block_letter(ch))
+        if self.syllable_ids:
+            raw = [vocab[i].encode("utf-8") for i in self.syllable_ids]
+            block = np.array([b.count(b"\xe1\xba") + b.count(b"\xe1\xbb") for b in raw])
+            extra = np.array([len(b) for b in raw]) - np.array([len(vocab[i]) for i in self.syllable_ids])
+            self._n_block[self.syllable_ids] = block
+            self._n_marked[self.syllable_ids] = extra - 2 * block
 
     # -- indexes -------------------------------------------------------------------------
     def index(self, channels: frozenset[str]) -> CandidateIndex:
