@@ -6,6 +6,7 @@ import pytest
 
 import vn_repair
 from vn_repair.channels import build_index, damaged_forms, fold_modifier, lookalike_variants
+from vn_repair.damage import damage_text
 
 
 def test_lookalike_variants_cover_the_ocr_confusions():
@@ -37,6 +38,56 @@ def test_damaged_forms_count_events():
 ])
 def test_issue_examples(damaged, clean):
     assert vn_repair.repair(damaged) == clean
+
+
+# What a Windows program without best fit leaves of Vietnamese: cp1252 lacks đ, ư, ơ, ă and the
+# U+1EA0 block, which become "?"; read back as UTF-8, its Latin-1 letters (à, ô, í) become U+FFFD.
+CP1252 = (("Ng??i d\ufffdn ? ?\ufffdy ?\ufffd ??a ra \ufffd ki?n v? vi?c ??u t? x\ufffdy d?ng ???ng. Gi\ufffd "
+          "v\ufffdng h\ufffdm nay th?p h?n h\ufffdm qua, v\ufffd sao gi\ufffd v\ufffdng th?p?"),
+          ("Người dân ở đây đã đưa ra ý kiến về việc đầu tư xây dựng đường. Giá vàng hôm nay thấp "
+          "hơn hôm qua, vì sao giá vàng thấp?"))
+
+
+def test_code_page_damage_with_runs_of_placeholders():
+    damaged, clean = CP1252
+    # Placeholders run together ("??y", "???ng") and start words; a word alone can be all
+    # placeholders ("?" for "ở"); U+FFFD is a letter cp1252 has (â, ã) and "?" one it lacks,
+    # so "?\ufffd" is "đã" and not "để".  A word that holds a placeholder keeps its trailing
+    # question mark ("th?p?").
+    assert vn_repair.repair(damaged) == clean
+    assert damage_text(clean, "cp1252-utf8", seed=1) == damaged  # what the simulator makes of it
+
+
+def test_code_page_split_tells_latin1_letters_from_the_others():
+    from vn_repair.restore import _fits_code_page
+
+    assert _fits_code_page("và", "v\ufffd") and not _fits_code_page("về", "v\ufffd")
+    assert _fits_code_page("về", "v?") and not _fits_code_page("và", "v?")
+    assert _fits_code_page("nước", "nu?c")  # best fit: ư → u
+    assert _fits_code_page("hòa", "ho\ufffd")  # the old placement "hoà" fits
+
+
+def test_placeholder_lines_are_not_taken_for_stripped_or_viqr():
+    # Without any marked letter left, the line looked unaccented and its "?" like VIQR tone
+    # marks ("i?" = ỉ); U+FFFD says it is neither.
+    damaged, _clean = CP1252
+    assert vn_repair.normalize(damaged) == damaged
+    from vn_repair.config import Config
+    from vn_repair.restore import get_restorer
+
+    est = get_restorer(None).estimate(damaged, Config())
+    assert not est.stripped_lines and est.code_page_split and not est.lookalike
+
+
+def test_restored_words_take_the_tone_placement_their_damage_shows():
+    from vn_repair.restore import _spelling
+
+    # "ho?" and "ho" can only be "hoả" (old placement: the mark on the last letter), "h?a" and
+    # "ha" only "hỏa"; a form that fits both takes the document's placement.
+    assert _spelling("hỏa", "ho?", "new") == _spelling("hỏa", "Ho", "new") == "hoả"
+    assert _spelling("hỏa", "h?a", "old") == _spelling("hỏa", "ha", "old") == "hỏa"
+    assert _spelling("hỏa", "hoa", "old") == "hoả" and _spelling("hỏa", "hoa", "new") == "hỏa"
+    assert vn_repair.repair("Vi?t Nam: v? ho? ho?n ở kho h\u00e0ng.") == "Việt Nam: vụ hoả hoạn ở kho hàng."
 
 
 def test_question_marks_stay_question_marks():

@@ -42,11 +42,12 @@ from .channels import (
     build_strip_index,
     build_strip_placeholder_index,
     is_block_letter,
+    lookalike_variants,
 )
 from .config import Config
 from .data_files import load_wordlist
 from .edits import Edit
-from .orthography import is_valid_syllable, set_tone_style, tone_style_of
+from .orthography import has_style_variant, is_valid_syllable, set_tone_style, tone_style_of
 from .tokenize import _TOKEN_RE, PLACEHOLDERS, PUNCT, SENTENCE_END, _is_plain_word, lm_unit, token_unit
 
 __all__ = ["DamageEstimate", "Restorer"]
@@ -108,6 +109,8 @@ LOOKALIKE_MIN_EVIDENCE = 1
 # when a text with placeholders has almost none of them.
 _BEST_FIT_LOST = "đưừứửữựơờớởỡợăằắẳẵặ"
 BEST_FIT_RATE = 0.5
+BEST_FIT_INITIAL_SHARE = 0.05
+_INITIAL_PLACEHOLDER_RE = re.compile("(?:^|(?<=\\s))[?\N{REPLACEMENT CHARACTER}]+(?=[^\\W\\d_])", re.MULTILINE)
 # How often clean text has a double space between two words, per gap (scraped layout): the odds
 # against a vanished word there before the language model speaks.
 LAYOUT_GAP_RATE = 0.02
@@ -140,6 +143,9 @@ class DamageEstimate:
     #: Rate at which marked letters outside U+1EA0..U+1EF9 (à, ô, ư, đ...) became placeholders.
     placeholder_marked: float = 0.0
     stripped_lines: frozenset[int] = frozenset()
+    #: cp1252 bytes read back as UTF-8: U+FFFD stands for a letter cp1252 has (à, ô, í), "?"
+    #: for one it lacks (ạ, ư, đ).
+    code_page_split: bool = False
     evidence: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -293,8 +299,12 @@ class Restorer:
         if placeholders >= 2 and "lookalike" in allowed:
             # A code page without Vietnamese, with "best fit": ư, ơ, ă, đ lose their marks and
             # the letters it lacks become "?".  Then those four letters are all but absent.
+            # But a code page without best fit loses đ to "?" too, and đ starts one word in
+            # twenty: word-initial placeholders are 11-16% of all on simulated plain cp1252 text,
+            # 1.2% with best fit (vietnews dev).
             horned = sum(lowered.count(c) for c in _BEST_FIT_LOST)
-            best_fit = horned <= 0.05 * placeholders
+            initial = len(_INITIAL_PLACEHOLDER_RE.findall(text))
+            best_fit = horned <= 0.05 * placeholders and initial <= BEST_FIT_INITIAL_SHARE * placeholders
         stripped: set[int] = set()
         if "strip" in allowed:
             stripped = _stripped_lines(text, self.strip_index)
@@ -333,7 +343,12 @@ class Restorer:
                 la = config.damage_rate
             if "placeholder" in allowed and config.damage != "auto":
                 ph = ph_marked = config.damage_rate
+        # Text forced through cp1252 and read back as UTF-8 shows both marks of loss: "?" where
+        # cp1252 had no letter, U+FFFD where its byte for a Latin-1 letter failed to decode.
+        fffd = text.count("\N{REPLACEMENT CHARACTER}")
+        split = "placeholder" in allowed and fffd >= 2 and placeholders - fffd >= 2
         return DamageEstimate(
+            code_page_split=split,
             drop=min(drop, 0.999),
             placeholder=min(ph, 0.999),
             placeholder_marked=min(ph_marked, 0.999),
@@ -369,14 +384,14 @@ class Restorer:
         logs[LOOKALIKE] = math.log(max(p_la, eps))
         return logs
 
-    def _options(self, word: str, index: CandidateIndex | None, stripped: bool
+    def _options(self, word: str, index: CandidateIndex | None, stripped: bool, code_page_split: bool = False
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, str] | None:
         """What a word token could be, before the document's damage rates are known:
         (ids, letter events (n, len(EVENTS)), constant ln channel score, unigram log10, edit
         kind), the reading as written first; None when nothing but that reading is possible.
         The channel score under rates ``logs`` is ``events @ logs + constant``.  Kept across
         documents, so that a stream of small documents analyses each word once."""
-        key = (word, stripped, index.channels if index is not None else None)
+        key = (word, stripped, index.channels if index is not None else None, code_page_split)
         got = self._options_cache.get(key, _END)
         if got is not _END:
             return got  # type: ignore[return-value]
@@ -397,8 +412,8 @@ class Restorer:
             # reading it as written costs only the odds of its marked letters surviving.
             intact[0, KEEP_BLOCK], intact[0, KEEP_MARKED] = self._n_block[uid], self._n_marked[uid]
             cand_parts.append(np.array([uid], dtype=np.int32))
-        elif form == "?":
-            # A lone placeholder may also be a question mark set off by spaces.
+        elif not form.strip("?"):
+            # Lone placeholders may also be question marks set off by spaces.
             cand_parts.append(np.array([self.punct_id], dtype=np.int32))
             const = KEEP_LONE_PLACEHOLDER_LOG10 * _LN10
         else:
@@ -436,6 +451,10 @@ class Restorer:
             if len(first) != len(cands):
                 first.sort()
                 cands, events = cands[first], events[first]
+            if code_page_split and any(c in PLACEHOLDERS for c in word):
+                written = unicodedata.normalize("NFC", word.lower())
+                fits = [0] + [k for k in range(1, len(cands)) if _fits_code_page(self.vocab[int(cands[k])], written)]
+                cands, events = cands[fits], events[fits]
             if len(cands) > 1:
                 consts = np.zeros(len(cands))
                 consts[0] = const
@@ -444,11 +463,12 @@ class Restorer:
         return result
 
     def _candidates(self, word: str, logs: np.ndarray, index: CandidateIndex | None,
-                    stripped: bool, dense: bool = False) -> tuple[np.ndarray, np.ndarray, str] | None:
+                    stripped: bool, dense: bool = False, code_page_split: bool = False
+                    ) -> tuple[np.ndarray, np.ndarray, str] | None:
         """Candidates for a word token under the document's rates: (ids, ln channel scores,
         edit kind), the reading as written first, or None when the word is not open to
         restoration."""
-        got = self._options(word, index, stripped)
+        got = self._options(word, index, stripped, code_page_split)
         if got is None:
             return None
         cands, events, consts, unigram, kind = got
@@ -569,7 +589,7 @@ class Restorer:
                 continue  # a capital letter and a full stop is an initial: "Nguyễn Văn V."
             if style is None and tone_style_of(word) is not None:
                 style = _document_style(text, config)
-            out = _render(word, slot.text, style or "new")
+            out = _render(_spelling(word, slot.text, style or "new"), slot.text, "new")
             first = slot.text[:1]
             end = slot.start + len(slot.text)
             if out[:1] != first and (first.islower() or first in PLACEHOLDERS) and (
@@ -638,8 +658,8 @@ class Restorer:
         """A space-free chunk as decoder items: an int when it is one fixed unit (the common
         case), else a tuple of (offset in chunk, item) where item is a unit id, _END (sentence
         end) or the candidate tuple of an open word."""
-        if _is_plain_word(chunk) or (est.placeholder and chunk in PLACEHOLDERS):
-            # A placeholder standing alone may be a whole one-letter word ("ở" → "?").
+        if _is_plain_word(chunk) or (est.placeholder and len(chunk) <= 3 and not chunk.strip(PLACEHOLDERS)):
+            # Placeholders standing alone may be a whole word ("ở" → "?", "để" → "??").
             toks: Sequence[tuple[str, str | None, int]] = ((chunk, "word", 0),)
         else:
             toks = [(t.group(), t.lastgroup, t.start()) for t in _TOKEN_RE.finditer(chunk)]
@@ -653,7 +673,8 @@ class Restorer:
                     if _is_acronym(text) and not line_kind[1]:
                         got = None  # capitals in running text: an acronym, not a damaged word
                     else:
-                        got = self._candidates(text, logs, index, line_kind[0], est.drop > DENSE_RATE)
+                        got = self._candidates(text, logs, index, line_kind[0], est.drop > DENSE_RATE,
+                                               est.code_page_split)
                     word_cache[text] = got
                 if got is None:
                     items.append((rel, self.word_ids.get(lm_unit(text), self.unk_id)))
@@ -811,20 +832,24 @@ _ZERO = np.zeros(1)
 
 
 def _merge_edge_placeholders(toks: list[tuple[str, str, int]]) -> list[tuple[str, str, int]]:
-    """Join a "?" glued to the start or end of a word into the word ("ph?" → one token), so the
-    placeholder channel can read it; whether it is a placeholder or a question mark is then
-    decided like any other damage."""
+    """Join placeholders glued to the start of a word ("??i" for "đổi", where a code page had
+    neither đ nor ổ) and one "?" glued to its end ("ph?", "thu?" → one token), so the
+    placeholder channel can read them; whether such a "?" is a placeholder or a question mark is
+    then decided like any other damage.  A word that already holds a placeholder keeps its
+    trailing "?" as punctuation ("th?p?" is "thấp?")."""
     out: list[tuple[str, str, int]] = []
     for text, kind, start in toks:
-        if kind == "word" and out and out[-1][1] == "punct" and out[-1][0].endswith("?") \
-                and out[-1][2] + len(out[-1][0]) == start and (len(out) == 1 or out[-1][0] == "?"):
-            prev = out.pop()
-            if prev[0] != "?":
-                out.append((prev[0][:-1], "punct", prev[2]))
-            out.append(("?" + text, "word", start - 1))
-            continue
+        if kind == "word" and out and out[-1][1] == "punct" and out[-1][2] + len(out[-1][0]) == start:
+            prev, prev_start = out[-1][0], out[-1][2]
+            run = len(prev) - len(prev.rstrip(PLACEHOLDERS))
+            if run and (len(out) == 1 or run == len(prev)):
+                out.pop()
+                if run < len(prev):
+                    out.append((prev[:-run], "punct", prev_start))
+                out.append((prev[-run:] + text, "word", start - run))
+                continue
         if kind == "punct" and text.startswith("?") and out and out[-1][1] == "word" \
-                and out[-1][2] + len(out[-1][0]) == start:
+                and out[-1][2] + len(out[-1][0]) == start and not any(c in PLACEHOLDERS for c in out[-1][0]):
             w = out.pop()
             out.append((w[0] + "?", "word", w[2]))
             if len(text) > 1:
@@ -1000,7 +1025,9 @@ def _stripped_lines(text: str, strip_index: dict[str, np.ndarray]) -> set[int]:
     out: set[int] = set()
     for n, line in enumerate(text.split("\n")):
         # Cheap screen first: UTF-8 bytes beyond one per character count the marked letters.
-        if len(line.encode("utf-8")) - len(line) > 0.1 * line.count(" ") + 4:
+        # U+FFFD (three bytes) fails it too: it stands for a marked letter that was replaced,
+        # so the plain letters around it are as written, not stripped.
+        if len(line.encode("utf-8")) - len(line) > 0.1 * line.count(" ") + 4 or "\N{REPLACEMENT CHARACTER}" in line:
             continue
         words = _WORD_RE.findall(line)
         if len(words) < 4:
@@ -1012,6 +1039,58 @@ def _stripped_lines(text: str, strip_index: dict[str, np.ndarray]) -> set[int]:
         if syllables >= STRIPPED_SHARE * len(words):
             out.add(n)
     return out
+
+
+# The marked letters cp1252 has: bytes 0xC0-0xFF, which fail to decode when read back as UTF-8.
+_CP1252_MARKED = frozenset("àáâãèéêìíòóôõùúý")
+# What "best fit" makes of the letters cp1252 lacks, when it keeps them at all.
+_BEST_FIT = {"đ": "d", "ư": "u", "ơ": "o", "ă": "a"}
+
+
+def _fits_code_page(unit: str, written: str) -> bool:
+    """Could cp1252 (read back as UTF-8) have made ``written`` of the syllable ``unit``, in
+    either tone placement?  U+FFFD must stand for a letter cp1252 has, "?" for one it lacks."""
+    for spelling in {unit, set_tone_style(unit, "old")}:
+        if len(spelling) != len(written):
+            continue
+        for s, w in zip(spelling, written):
+            if w == "\N{REPLACEMENT CHARACTER}":
+                ok = s in _CP1252_MARKED
+            elif w == "?":
+                ok = not s.isascii() and s not in _CP1252_MARKED
+            else:
+                ok = s == w or _BEST_FIT.get(s) == w
+            if not ok:
+                break
+        else:
+            return True
+    return False
+
+
+def _could_become(spelling: str, written: str) -> bool:
+    """Could damage have made ``written`` (lowercase) of ``spelling``: letters dropped from the
+    U+1EA0 block, or marked letters turned into placeholders or look-alikes, one for one?"""
+    if len(spelling) == len(written):
+        return all(s == w or not s.isascii() and (w in PLACEHOLDERS or w in lookalike_variants(s))
+                   for s, w in zip(spelling, written))
+    i = 0
+    for s in spelling:
+        if i < len(written) and written[i] == s:
+            i += 1
+        elif not is_block_letter(s):
+            return False
+    return i == len(written)
+
+
+def _spelling(word: str, written: str, style: Literal["old", "new"]) -> str:
+    """``word`` (a unit, "new" placement) in the tone placement its damaged form shows ("ho?"
+    and "ho" come from "hoả", "h?a" and "ha" from "hỏa"), else in ``style``."""
+    if not has_style_variant(word):
+        return word
+    spellings = {"old": set_tone_style(word, "old"), "new": set_tone_style(word, "new")}
+    low = unicodedata.normalize("NFC", written.lower())
+    fits = [k for k, v in spellings.items() if _could_become(v, low)]
+    return spellings[fits[0] if len(fits) == 1 else style]
 
 
 def _render(word: str, template: str, style: Literal["old", "new"]) -> str:

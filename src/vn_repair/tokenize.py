@@ -49,7 +49,7 @@ _TOKEN_RE = regex.compile(
       | \p{Lu}[\p{Ll}\p{M}]+\p{Lu}[\p{L}\p{M}]*                                  # EmailPrint
     )
   | (?P<word>
-        [\p{L}\p{M}\N{REPLACEMENT CHARACTER}]+(?:\?[\p{L}\p{M}\N{REPLACEMENT CHARACTER}]+)*
+        [\p{L}\p{M}\N{REPLACEMENT CHARACTER}]+(?:\?+[\p{L}\p{M}\N{REPLACEMENT CHARACTER}]+)*
     )
   | (?P<number>\d+(?:[.,:/]\d+)*)
   | (?P<space>\s+)

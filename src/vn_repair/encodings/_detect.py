@@ -364,9 +364,11 @@ _VIETNAMESE_UNICODE = re.compile("[àáâãèéêìíòóôõùúýăđĩũơư�
 def fix_legacy(line: str) -> str:
     """Decode ``line`` from the legacy encoding its words point to, if one does."""
     candidates = [name for name, pattern in STRONG.items() if pattern.search(line)]
-    if "viqr" in candidates and _VIETNAMESE_UNICODE.search(line):
+    if "viqr" in candidates and (_VIETNAMESE_UNICODE.search(line) or "\N{REPLACEMENT CHARACTER}" in line):
         # VIQR is 7-bit: a line that already has Vietnamese letters was not written in it, and
         # its "?" after a vowel is a placeholder for a lost letter ("cu?" for "của"), not a hook.
+        # Nor was a line with U+FFFD, the mark of bytes that failed to decode ("C\ufffdng an
+        # qu?n", Latin-1 letters of cp1252 bytes read as UTF-8).
         candidates.remove("viqr")
     if not candidates:
         return line
