@@ -58,6 +58,18 @@ def test_code_page_damage_with_runs_of_placeholders():
     assert damage_text(clean, "cp1252-utf8", seed=1) == damaged  # what the simulator makes of it
 
 
+def test_best_fit_folds_only_the_four_letters_it_keeps():
+    # Windows best fit keeps đ, ư, ơ, ă as d, u, o, a and turns what else cp1252 lacks into "?";
+    # the tone marks cp1252 has survive, so "bao" and "lá" are as written, not "báo" or "là".
+    forms = dict(damaged_forms("được", frozenset({"placeholder", "bestfit"})))
+    assert "du?c" in forms and "đu?c" in forms and "dươc" not in forms
+    assert set(dict(damaged_forms("lá", frozenset({"bestfit"})))) == {"lá"}
+    clean = "Giá nước ở đây tăng, báo chí đã đưa tin. Người dân lo lắng không biết bao giờ mới có nước sạch."
+    damaged = damage_text(clean, "cp1252-bestfit", seed=1)
+    assert damaged == "Giá nu?c ? dây tang, báo chí dã dua tin. Ngu?i dân lo l?ng không bi?t bao gi? m?i có nu?c s?ch."
+    assert vn_repair.repair(damaged) == clean
+
+
 def test_code_page_split_tells_latin1_letters_from_the_others():
     from vn_repair.restore import _fits_code_page
 

@@ -9,6 +9,9 @@ A channel says what a damage does to each letter of a clean syllable:
 ``lookalike``
     a letter loses its modifier mark but keeps its tone, as OCR and code-page "best fit" do
     ("ớ" → "ó", "ư" → "u", "đ" → "d");
+``bestfit``
+    a code page's "best fit": đ, ư, ơ, ă without a tone mark lose their modifier (đ → d),
+    counted as look-alike events;
 ``strip``
     every mark of the word is gone ("dựng" → "dung"); a whole-text condition, kept apart.
 
@@ -32,6 +35,7 @@ import numpy as np
 from .orthography import has_style_variant, set_tone_style, strip_marks
 
 __all__ = [
+    "BEST_FIT",
     "BLOCK_LETTERS",
     "EVENTS",
     "CandidateIndex",
@@ -46,6 +50,10 @@ BLOCK_LETTERS = frozenset(chr(c) for c in range(0x1EA0, 0x1EFA))
 #: Letter events counted per (damaged form, candidate) pair, in this column order.
 EVENTS = ("keep_block", "keep_marked", "drop", "placeholder", "lookalike", "placeholder_marked")
 KEEP_BLOCK, KEEP_MARKED, DROP, PLACEHOLDER, LOOKALIKE, PLACEHOLDER_MARKED = range(6)
+
+#: What Windows "best fit" makes of the letters cp1252 lacks, when it keeps them at all (the
+#: ``bestfit`` channel, a narrow look-alike: the tone marks of the other letters survive).
+BEST_FIT = {"đ": "d", "ư": "u", "ơ": "o", "ă": "a"}
 
 #: Most damaged letters considered in one syllable.
 MAX_EVENTS = 3
@@ -101,6 +109,8 @@ def _letter_options(ch: str, channels: frozenset[str]) -> list[tuple[str, int]]:
         opts.append(("?", PLACEHOLDER if block else PLACEHOLDER_MARKED))
     if "lookalike" in channels:
         opts.extend((v, LOOKALIKE) for v in lookalike_variants(ch))
+    elif "bestfit" in channels and ch in BEST_FIT:
+        opts.append((BEST_FIT[ch], LOOKALIKE))
     return opts
 
 

@@ -30,6 +30,7 @@ from typing import Literal
 import numpy as np
 
 from .channels import (
+    BEST_FIT,
     DROP,
     EVENTS,
     KEEP_BLOCK,
@@ -146,6 +147,8 @@ class DamageEstimate:
     #: cp1252 bytes read back as UTF-8: U+FFFD stands for a letter cp1252 has (à, ô, í), "?"
     #: for one it lacks (ạ, ư, đ).
     code_page_split: bool = False
+    #: A code page's "best fit" folded đ, ư, ơ, ă (the look-alike rate is then its rate).
+    best_fit: bool = False
     evidence: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -349,6 +352,7 @@ class Restorer:
         split = "placeholder" in allowed and fffd >= 2 and placeholders - fffd >= 2
         return DamageEstimate(
             code_page_split=split,
+            best_fit=best_fit,
             drop=min(drop, 0.999),
             placeholder=min(ph, 0.999),
             placeholder_marked=min(ph_marked, 0.999),
@@ -496,7 +500,9 @@ class Restorer:
             chans.add("drop")
         if est.placeholder:
             chans.add("placeholder")
-        if est.lookalike:
+        if est.best_fit:
+            chans.add("bestfit")
+        elif est.lookalike:
             chans.update(("lookalike", "drop"))
         index = self.index(frozenset(chans)) if chans else None
         style: Literal["old", "new"] | None = None  # found when first needed
@@ -1043,8 +1049,6 @@ def _stripped_lines(text: str, strip_index: dict[str, np.ndarray]) -> set[int]:
 
 # The marked letters cp1252 has: bytes 0xC0-0xFF, which fail to decode when read back as UTF-8.
 _CP1252_MARKED = frozenset("àáâãèéêìíòóôõùúý")
-# What "best fit" makes of the letters cp1252 lacks, when it keeps them at all.
-_BEST_FIT = {"đ": "d", "ư": "u", "ơ": "o", "ă": "a"}
 
 
 def _fits_code_page(unit: str, written: str) -> bool:
@@ -1059,7 +1063,7 @@ def _fits_code_page(unit: str, written: str) -> bool:
             elif w == "?":
                 ok = not s.isascii() and s not in _CP1252_MARKED
             else:
-                ok = s == w or _BEST_FIT.get(s) == w
+                ok = s == w or BEST_FIT.get(s) == w
             if not ok:
                 break
         else:
