@@ -70,6 +70,18 @@ def test_best_fit_folds_only_the_four_letters_it_keeps():
     assert vn_repair.repair(damaged) == clean
 
 
+def test_stripped_text_with_question_marks_is_not_best_fit():
+    # No ư, ơ, ă, đ and a few "?" after non-words ("khong?") looked like best fit; but best fit
+    # keeps à, ô, é, and stripped text has none.
+    from vn_repair.config import Config
+    from vn_repair.restore import get_restorer
+
+    text = ("Ban co khoe khong? Hom nay troi dep qua, chung ta di choi duoc? Toi chua biet nua, nha "
+            "truong? Con ban thi sao, co muon uong nuoc?")
+    est = get_restorer(None).estimate(text, Config())
+    assert not est.best_fit and est.stripped_lines == {0}
+
+
 def test_code_page_split_tells_latin1_letters_from_the_others():
     from vn_repair.restore import _fits_code_page
 

@@ -307,7 +307,10 @@ class Restorer:
             # 1.2% with best fit (vietnews dev).
             horned = sum(lowered.count(c) for c in _BEST_FIT_LOST)
             initial = len(_INITIAL_PLACEHOLDER_RE.findall(text))
-            best_fit = horned <= 0.05 * placeholders and initial <= BEST_FIT_INITIAL_SHARE * placeholders
+            # And best fit keeps the letters cp1252 has (à, ô, é): a text without them was
+            # stripped, and its "?" are question marks after unaccented words ("khong?").
+            best_fit = (horned <= 0.05 * placeholders and initial <= BEST_FIT_INITIAL_SHARE * placeholders
+                        and kept_marked >= 0.2 * placeholders)
         stripped: set[int] = set()
         if "strip" in allowed:
             stripped = _stripped_lines(text, self.strip_index)
