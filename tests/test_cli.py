@@ -332,8 +332,11 @@ def test_memory_stays_flat_on_a_large_input(tmp_path: Path) -> None:
 
 
 def test_keyboard_interrupt_exits_130_quietly() -> None:
+    # A shell starts background jobs with SIGINT ignored, and Python then leaves it ignored: give
+    # the child the default disposition, whatever this test run inherited.
     proc = subprocess.Popen([sys.executable, "-m", "vn_repair", "--no-restore"], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert proc.stdin is not None
     proc.stdin.write(b"xin ch\xc3\xa0o\n")
     proc.stdin.flush()
