@@ -332,11 +332,12 @@ def test_memory_stays_flat_on_a_large_input(tmp_path: Path) -> None:
 
 
 def test_keyboard_interrupt_exits_130_quietly() -> None:
-    # A shell starts background jobs with SIGINT ignored, and Python then leaves it ignored: give
-    # the child the default disposition, whatever this test run inherited.
-    proc = subprocess.Popen([sys.executable, "-m", "vn_repair", "--no-restore"], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    # A shell starts background jobs with SIGINT ignored, and Python then leaves it ignored: the
+    # child restores Python's own handler first, whatever this test run inherited.
+    code = ("import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+            "sys.argv = ['vn-repair', '--no-restore']; runpy.run_module('vn_repair', run_name='__main__')")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert proc.stdin is not None
     proc.stdin.write(b"xin ch\xc3\xa0o\n")
     proc.stdin.flush()
