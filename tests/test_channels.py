@@ -82,6 +82,20 @@ def test_stripped_text_with_question_marks_is_not_best_fit():
     assert not est.best_fit and est.stripped_lines == {0}
 
 
+def test_a_lost_first_letter_takes_the_case_the_corpora_give_the_word():
+    from vn_repair.restore import _next_case, get_restorer
+
+    table = get_restorer(None).case_table
+    assert ("ấn", "cap") in table and ("ông", "cap") not in table and ("ông", "low") not in table
+    assert [_next_case("ông Nguyễn", 3), _next_case("ông nói", 3), _next_case("ông, bà", 3)] == ["cap", "low", "other"]
+    # cp1252 read back as UTF-8: "ông" loses its ô, "Đà" its Đ; the next word is capitalised
+    # either way, and the table tells the title from the name.
+    clean = "Hôm qua, ông Nguyễn Văn A đã đến thăm thành phố Đà Nẵng và ở lại đó ba ngày."
+    damaged = damage_text(clean, "cp1252-utf8", seed=1)
+    assert damaged.startswith("H\ufffdm qua, \ufffdng Nguy?n V?n A ?\ufffd ??n th?m th\ufffdnh ph? ?\ufffd N?ng")
+    assert vn_repair.repair(damaged) == clean
+
+
 def test_code_page_split_tells_latin1_letters_from_the_others():
     from vn_repair.restore import _fits_code_page
 

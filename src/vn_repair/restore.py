@@ -238,6 +238,12 @@ class Restorer:
         return build_strip_placeholder_index(self.vocab, self.syllable_ids)
 
     @functools.cached_property
+    def case_table(self) -> frozenset[tuple[str, str]]:
+        """(syllable, what follows) pairs written with a capital inside a sentence more often
+        than not (``vn_repair/data/case.tsv``, built by scripts/build_case_table.py)."""
+        return _load_case_table()
+
+    @functools.cached_property
     def vanishing_ids(self) -> np.ndarray:
         """Vocabulary syllables made only of U+1EA0..U+1EF9 letters, which can vanish whole."""
         return np.array([i for i in self.syllable_ids if all(is_block_letter(c) for c in self.vocab[i])],
@@ -600,11 +606,11 @@ class Restorer:
                 style = _document_style(text, config)
             out = _render(_spelling(word, slot.text, style or "new"), slot.text, "new")
             first = slot.text[:1]
-            end = slot.start + len(slot.text)
             if out[:1] != first and (first.islower() or first in PLACEHOLDERS) and (
-                    slot.at_start or text[end : end + 1] == " " and text[end + 1 : end + 2].isupper()):
-                # The word's first letter itself was lost ("Ảnh" → "nh"): at the start of a
-                # sentence, or before a capitalised word (a name: "Ấn Độ"), it was a capital.
+                    slot.at_start or (word, _next_case(text, slot.start + len(slot.text))) in self.case_table):
+                # The word's first letter itself was lost ("Ảnh" → "nh", "ông" → "?ng"), and its
+                # case with it: a capital at the start of a sentence; inside one, where the word
+                # is mostly written so before what follows ("Ấn Độ", but "ông Nguyễn").
                 out = out[:1].upper() + out[1:]
             if out != slot.text:
                 edits.append(Edit(slot.start, slot.text, out, slot.kind, round(conf, 4)))
@@ -848,6 +854,13 @@ def _merge_edge_placeholders(toks: list[tuple[str, str, int]]) -> list[tuple[str
     trailing "?" as punctuation ("th?p?" is "thấp?")."""
     out: list[tuple[str, str, int]] = []
     for text, kind, start in toks:
+        if kind == "punct" and not out and start == 0 and text[:1] in PLACEHOLDERS:
+            # Placeholders standing for a whole word before punctuation ("??." for "Độ.").
+            run = len(text) - len(text.lstrip(PLACEHOLDERS))
+            if run < len(text):
+                out.append((text[:run], "word", 0))
+                out.append((text[run:], "punct", run))
+                continue
         if kind == "word" and out and out[-1][1] == "punct" and out[-1][2] + len(out[-1][0]) == start:
             prev, prev_start = out[-1][0], out[-1][2]
             run = len(prev) - len(prev.rstrip(PLACEHOLDERS))
@@ -1098,6 +1111,30 @@ def _spelling(word: str, written: str, style: Literal["old", "new"]) -> str:
     low = unicodedata.normalize("NFC", written.lower())
     fits = [k for k, v in spellings.items() if _could_become(v, low)]
     return spellings[fits[0] if len(fits) == 1 else style]
+
+
+CASE_TABLE_NAME = "case.tsv"
+CASE_TABLE_FORMAT = "vn-repair-case 1"
+
+
+def _load_case_table() -> frozenset[tuple[str, str]]:
+    from importlib import resources
+
+    ref = resources.files("vn_repair.data").joinpath(CASE_TABLE_NAME)
+    lines = ref.read_text(encoding="utf-8").split("\n")
+    if not lines or lines[0] != f"# format: {CASE_TABLE_FORMAT}":
+        raise ValueError(f"{ref}: not a {CASE_TABLE_FORMAT} file (first line {lines[:1]!r})")
+    return frozenset((row[0], row[1]) for row in (line.split("\t") for line in lines[1:])
+                     if len(row) >= 2 and not row[0].startswith("#"))
+
+
+def _next_case(text: str, end: int) -> str:
+    """What follows a word ending at ``end``, as the case table tells it: "cap" (a capitalised
+    word after one space), "low" (a lowercase one) or "other"."""
+    if text[end : end + 1] != " ":
+        return "other"
+    nxt = text[end + 1 : end + 2]
+    return "cap" if nxt.isupper() else "low" if nxt.islower() else "other"
 
 
 def _render(word: str, template: str, style: Literal["old", "new"]) -> str:
