@@ -172,8 +172,9 @@ class _Slot:
 
 
 class Restorer:
-    """Restoration with one language model; build once per process and reuse (thread-safe for
-    reading: all per-call state is local)."""
+    """Restoration with one language model; build once per process and reuse.  Thread-safe:
+    per-call state is local, and the shared caches (indexes, word analyses, the model's search
+    structures) are filled idempotently, so two threads filling one at once only repeat work."""
 
     def __init__(self, model: object) -> None:
         self.model = model
