@@ -96,6 +96,19 @@ def test_a_lost_first_letter_takes_the_case_the_corpora_give_the_word():
     assert vn_repair.repair(damaged) == clean
 
 
+def test_stray_question_marks_in_a_long_text_open_no_channel():
+    # Two "?x" (URL query strings) in 30,000 words are below the clean-text background: no
+    # placeholder channel, and no best fit with its look-alikes either ("tho" stays "tho").
+    from vn_repair.config import Config
+    from vn_repair.restore import get_restorer
+
+    para = "Ông già ngồi xem tivi cùng bà, dan tho cho ba nghe mãi không chán. "
+    text = para * 2000 + "Xem https://example.com/index.php?id=3 và page.php?ref=x nhé."
+    est = get_restorer(None).estimate(text, Config())
+    assert not est.best_fit and not est.placeholder and not est.lookalike
+    assert vn_repair.repair(text) == text
+
+
 def test_code_page_split_tells_latin1_letters_from_the_others():
     from vn_repair.restore import _fits_code_page
 
@@ -126,6 +139,9 @@ def test_restored_words_take_the_tone_placement_their_damage_shows():
     assert _spelling("hỏa", "h?a", "old") == _spelling("hỏa", "ha", "old") == "hỏa"
     assert _spelling("hỏa", "hoa", "old") == "hoả" and _spelling("hỏa", "hoa", "new") == "hỏa"
     assert vn_repair.repair("Vi?t Nam: v? ho? ho?n ở kho h\u00e0ng.") == "Việt Nam: vụ hoả hoạn ở kho hàng."
+    # An explicit placement wins over what the damage shows.
+    assert vn_repair.repair("Vi?t Nam: v? ho? ho?n ở kho h\u00e0ng.", tone_style="new") == \
+        "Việt Nam: vụ hỏa hoạn ở kho hàng."
 
 
 def test_question_marks_stay_question_marks():

@@ -349,6 +349,16 @@ def test_small_batches_need_no_search_keys(tmp_path: Path, order: int, quant: in
     assert not lazy._keys
 
 
+def test_small_batches_on_an_empty_level(tmp_path: Path) -> None:
+    # A top level pruned to nothing: small lookups find nothing there, as keyed ones do.
+    _, path = _train(tmp_path, order=3, min_counts=(1, 1, 1000))
+    lazy, keyed = NgramModel.load(path), NgramModel.load(path).prepare()
+    assert lazy.counts[2] == 0
+    ctx = np.array([[lazy.word_id("tôi"), lazy.word_id("là")]], dtype=np.int32)
+    w = np.array([lazy.word_id("người")], dtype=np.int32)
+    np.testing.assert_array_equal(lazy.log10_prob_batch(ctx, w), keyed.log10_prob_batch(ctx, w))
+
+
 def test_prepare_builds_the_keys_up_front(tmp_path: Path) -> None:
     model, path = _train(tmp_path, order=3)
     lazy = NgramModel.load(path)

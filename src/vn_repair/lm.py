@@ -318,11 +318,13 @@ class NgramModel:
         (rank and select over blocks) and a binary search of the parent's group: a short text
         needs a few hundred lookups, and building the keys would cost more than all of them."""
         n = self.counts[k - 1]
+        total = int(self._rank_directory(f"first_{k}")[-1])
+        if n == 0 or total == 0:  # an empty level (a small model, heavy pruning)
+            return np.full(len(word), -1, dtype=np.int64)
         ok = parent >= 0
         p = np.where(ok, parent, 0).astype(np.int64)
         has, group = self._rank(f"parent_{k - 1}", p)
         ok &= has
-        total = int(self._rank_directory(f"first_{k}")[-1])
         group = np.where(ok, group, 0)
         lo = self._select(f"first_{k}", group)
         end = np.where(group + 1 < total, self._select(f"first_{k}", np.minimum(group + 1, total - 1)), n)

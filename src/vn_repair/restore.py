@@ -301,6 +301,8 @@ class Restorer:
         placeholders = 0
         if "placeholder" in allowed:
             placeholders = _count_placeholders(text) + trailing_placeholders
+        if placeholders <= background:
+            placeholders = 0  # a stray "?x" (a URL's query string, a typo) opens no channel
         # Letters by UTF-8 lead bytes: U+1EA0..U+1EF9 is E1 BA xx / E1 BB xx; the other marked
         # letters (U+00C0..U+01BF) lead with C3..C6.
         raw = lowered.encode("utf-8", "surrogatepass")
@@ -328,8 +330,6 @@ class Restorer:
             nonword_drop = 0
         if nonword_la <= background:
             nonword_la = 0
-        if placeholders <= background:
-            placeholders = 0  # a stray "?x" (a URL's query string, a typo) opens no channel
         dropped = nonword_drop / NONWORD_SHARE
         # Block letters now written "?" were not dropped: they count with the kept ones.
         drop = (dropped + a) / (dropped + kept_block + placeholders + a + b) if nonword_drop else 0.0
@@ -605,7 +605,10 @@ class Restorer:
                 continue  # a capital letter and a full stop is an initial: "Nguyễn Văn V."
             if style is None and tone_style_of(word) is not None:
                 style = _document_style(text, config)
-            out = _render(_spelling(word, slot.text, style or "new"), slot.text, "new")
+            if config.tone_style in ("old", "new"):
+                out = _render(word, slot.text, config.tone_style)  # type: ignore[arg-type]
+            else:  # the placement the damage shows, else the document's
+                out = _render(_spelling(word, slot.text, style or "new"), slot.text, "new")
             first = slot.text[:1]
             if out[:1] != first and (first.islower() or first in PLACEHOLDERS) and (
                     slot.at_start or (word, _next_case(text, slot.start + len(slot.text))) in self.case_table):
@@ -776,7 +779,9 @@ class Restorer:
                 pick = np.argsort(-rank, axis=2, kind="stable")[:, :, :FINE_WIDTH]
                 f_cand = np.take_along_axis(cand, pick, axis=2)
                 f_chan = np.take_along_axis(chan, pick, axis=2)
-                f_chan[(np.take_along_axis(coarse, pick, axis=2) < PRUNE_POSTERIOR) & (pick != 0)] = -np.inf
+                # Only positions with more than FINE_WIDTH candidates lose any to the cut-off.
+                wide = (np.isfinite(chan).sum(axis=2) > FINE_WIDTH)[:, :, None]
+                f_chan[wide & (np.take_along_axis(coarse, pick, axis=2) < PRUNE_POSTERIOR) & (pick != 0)] = -np.inf
                 best = np.take_along_axis(cand, coarse.argmax(axis=2)[:, :, None], axis=2)[:, :, 0]
             else:
                 pick = None
