@@ -192,8 +192,6 @@ class Restorer:
             listed = frozenset()
         self.syllable_ids = [i for i, w in enumerate(vocab)
                              if w in listed or not w.startswith("<") and is_valid_syllable(w)]
-        self._is_syllable = np.zeros(len(vocab), dtype=bool)
-        self._is_syllable[self.syllable_ids] = True
         self._syllable_set = frozenset(self.syllable_ids)
         self.unigram = np.asarray(model.unigram_log10, dtype=np.float64)  # type: ignore[attr-defined]
         # Words that are never evidence of damage: the model's syllables, and other units it has
