@@ -18,25 +18,15 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import os
 import sys
 from collections import Counter
 from pathlib import Path
 
+from build_wordlist import DEFAULT_SHARED, ROOT, TRAIN_FILES  # the same training corpora
+
+from vn_repair.data_files import CASE_TABLE_FORMAT, CASE_TABLE_NAME
 from vn_repair.orthography import is_valid_syllable
 from vn_repair.tokenize import SENTENCE_END, lm_unit, token_unit, tokenize
-
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_SHARED = Path(os.environ.get("VN_REPAIR_SHARED", ROOT.parent / "shared"))
-TRAIN_FILES = (
-    "vietnews/train.txt.gz",
-    "baomoi/train.txt.gz",
-    "viwiki/viwiki.txt.gz",
-    "vlc-law/vlc.txt.gz",
-    "unc-dantri/unc.txt.gz",
-)
-CONTEXTS = ("cap", "low", "other")  # what follows: a capitalised word, a lowercase word, anything else
-FORMAT = "vn-repair-case 1"
 
 
 def _next_context(tokens: list, i: int) -> str:
@@ -76,7 +66,7 @@ def count(paths: list[Path], lines_per_file: int) -> tuple[Counter, Counter]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--shared", type=Path, default=DEFAULT_SHARED)
-    ap.add_argument("-o", "--output", type=Path, default=ROOT / "src" / "vn_repair" / "data" / "case.tsv")
+    ap.add_argument("-o", "--output", type=Path, default=ROOT / "src" / "vn_repair" / "data" / CASE_TABLE_NAME)
     ap.add_argument("--lines-per-file", type=int, default=200_000)
     ap.add_argument("--min-count", type=int, default=20)
     args = ap.parse_args(argv)
@@ -88,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = sorted((unit, ctx, caps[(unit, ctx)], total) for (unit, ctx), total in totals.items()
                   if total >= args.min_count and 2 * caps[(unit, ctx)] > total)
     with open(args.output, "w", encoding="utf-8", newline="\n") as out:
-        out.write(f"# format: {FORMAT}\n")
+        out.write(f"# format: {CASE_TABLE_FORMAT}\n")
         out.write("# Syllables written with a capital inside a sentence more often than not, by the next word\n")
         out.write("# (cap: a capitalised word, low: a lowercase word, other: anything else).  Counted on the\n")
         out.write(f"# first {args.lines_per_file:,} lines of each of {', '.join(TRAIN_FILES)}\n")

@@ -2,6 +2,7 @@
 
 data/wordlist.txt sits at the top of the repository (where people look for it) and is copied
 into the wheel as ``vn_repair/data/wordlist.txt``; an editable install finds it in the checkout.
+The case table lives in the package itself (``vn_repair/data/case.tsv``).
 """
 
 from __future__ import annotations
@@ -10,10 +11,13 @@ import functools
 from importlib import resources
 from pathlib import Path
 
-__all__ = ["load_wordlist", "wordlist_path"]
+__all__ = ["CASE_TABLE_FORMAT", "CASE_TABLE_NAME", "load_case_table", "load_wordlist", "wordlist_path"]
 
 WORDLIST_NAME = "wordlist.txt"
 WORDLIST_FORMAT = "vn-repair-wordlist"
+#: The case table (built by scripts/build_case_table.py) and the first line it starts with.
+CASE_TABLE_NAME = "case.tsv"
+CASE_TABLE_FORMAT = "vn-repair-case 1"
 
 
 def wordlist_path() -> Path:
@@ -45,3 +49,15 @@ def load_wordlist() -> dict[str, int]:
             raise ValueError(f"{path}:{n}: expected 'word<TAB>count', got {line!r}")
         out[word] = int(count.partition("\t")[0])
     return out
+
+
+@functools.cache
+def load_case_table() -> frozenset[tuple[str, str]]:
+    """The shipped case table: (syllable, what follows) pairs that are written with a capital
+    inside a sentence more often than not; what follows is "cap", "low" or "other"."""
+    ref = resources.files("vn_repair").joinpath("data", CASE_TABLE_NAME)
+    lines = ref.read_text(encoding="utf-8").split("\n")
+    if not lines or lines[0] != f"# format: {CASE_TABLE_FORMAT}":
+        raise ValueError(f"{ref}: not a {CASE_TABLE_FORMAT} file (first line {lines[:1]!r})")
+    return frozenset((row[0], row[1]) for row in (line.split("\t") for line in lines[1:])
+                     if len(row) >= 2 and not row[0].startswith("#"))

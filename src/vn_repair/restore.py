@@ -46,7 +46,7 @@ from .channels import (
     lookalike_variants,
 )
 from .config import Config
-from .data_files import load_wordlist
+from .data_files import load_case_table, load_wordlist
 from .edits import Edit
 from .orthography import has_style_variant, is_valid_syllable, set_tone_style, tone_style_of
 from .tokenize import _TOKEN_RE, PLACEHOLDERS, PUNCT, SENTENCE_END, _is_plain_word, lm_unit, token_unit
@@ -240,7 +240,7 @@ class Restorer:
     def case_table(self) -> frozenset[tuple[str, str]]:
         """(syllable, what follows) pairs written with a capital inside a sentence more often
         than not (``vn_repair/data/case.tsv``, built by scripts/build_case_table.py)."""
-        return _load_case_table()
+        return load_case_table()
 
     @functools.cached_property
     def vanishing_ids(self) -> np.ndarray:
@@ -1115,21 +1115,6 @@ def _spelling(word: str, written: str, style: Literal["old", "new"]) -> str:
     low = unicodedata.normalize("NFC", written.lower())
     fits = [k for k, v in spellings.items() if _could_become(v, low)]
     return spellings[fits[0] if len(fits) == 1 else style]
-
-
-CASE_TABLE_NAME = "case.tsv"
-CASE_TABLE_FORMAT = "vn-repair-case 1"
-
-
-def _load_case_table() -> frozenset[tuple[str, str]]:
-    from importlib import resources
-
-    ref = resources.files("vn_repair.data").joinpath(CASE_TABLE_NAME)
-    lines = ref.read_text(encoding="utf-8").split("\n")
-    if not lines or lines[0] != f"# format: {CASE_TABLE_FORMAT}":
-        raise ValueError(f"{ref}: not a {CASE_TABLE_FORMAT} file (first line {lines[:1]!r})")
-    return frozenset((row[0], row[1]) for row in (line.split("\t") for line in lines[1:])
-                     if len(row) >= 2 and not row[0].startswith("#"))
 
 
 def _next_case(text: str, end: int) -> str:
