@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 import vn_repair
-from vn_repair.channels import build_index, damaged_forms, fold_modifier, lookalike_variants
+from vn_repair.channels import DropForms, build_index, damaged_forms, fold_modifier, lookalike_variants
 from vn_repair.damage import damage_text
+from vn_repair.lm import load_default_model
 
 
 def test_lookalike_variants_cover_the_ocr_confusions():
@@ -23,6 +24,21 @@ def test_damaged_forms_count_events():
     index = build_index(["<unk>", "người", "ngồi"], [1, 2], ["drop", "placeholder"])
     ids, _ = index.lookup("ngư?i")
     assert list(ids) == [1]
+
+
+def test_drop_membership_agrees_with_the_drop_index():
+    # The first pass asks DropForms what the drop index would answer, without building it.
+    model = load_default_model()
+    ids = [i for i, w in enumerate(model.vocab) if not w.startswith("<")][:3000]
+    index = build_index(model.vocab, ids, ["drop"])
+    forms = DropForms(model.vocab, ids)
+    assert all(form in forms for form in index.table)
+    # Neighbours of the forms that are not forms: intact words, other deletions, other letters.
+    others = {w for i in ids for w in (model.vocab[i], model.vocab[i][1:], model.vocab[i][:-1],
+                                        model.vocab[i].replace("a", "o"))}
+    for w in others:
+        assert (w in forms) == (w in index), w
+    assert 1 not in forms
 
 
 @pytest.mark.parametrize("damaged,clean", [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import vn_repair
@@ -156,6 +156,10 @@ def test_single_candidate_drop_is_restored_in_any_context(data):
     form, clean = data.draw(st.sampled_from(forms))
     left = data.draw(st.lists(st.sampled_from(_WORDS), max_size=6))
     right = data.draw(st.lists(st.sampled_from(_WORDS), max_size=6))
-    out = vn_repair.repair(" ".join(left + [form] + right))
+    line = left + [form] + right
+    # Four or more words without a single mark read as text with its diacritics stripped, and
+    # there "nguyt" is "nguýt" as written: the strip channel's case, tested with that channel.
+    assume(len(line) < 4 or not all(w.isascii() for w in line))
+    out = vn_repair.repair(" ".join(line))
     restored = out.split(" ")[len(left)]
     assert vn_repair.orthography.set_tone_style(restored, "new") == clean

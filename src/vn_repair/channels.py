@@ -39,6 +39,7 @@ __all__ = [
     "BLOCK_LETTERS",
     "EVENTS",
     "CandidateIndex",
+    "DropForms",
     "build_index",
     "fold_modifier",
     "is_block_letter",
@@ -211,6 +212,41 @@ def build_index(vocab: Sequence[str], syllable_ids: Iterable[int], channels: Ite
         for form, c in acc.items()
     }
     return CandidateIndex(chans, table)
+
+
+_BLOCK_DELETE = {c: None for c in range(0x1EA0, 0x1EFA)}
+
+
+def _is_subsequence(short: str, long: str) -> bool:
+    it = iter(long)
+    return all(ch in it for ch in short)
+
+
+class DropForms:
+    """Membership in the drop index (``form in build_index(vocab, ids, {"drop"})``) without
+    building it: what a document's first pass asks of its few rare non-words.
+
+    A drop form keeps every letter of its syllable outside U+1EA0..U+1EF9, in order; so the
+    syllables are grouped by that skeleton, and a form belongs when it is a proper
+    subsequence of a syllable with its skeleton, at most ``MAX_EVENTS`` letters shorter.
+    """
+
+    def __init__(self, vocab: Sequence[str], syllable_ids: Iterable[int]) -> None:
+        groups: dict[str, list[str]] = {}
+        for i in syllable_ids:
+            word = vocab[i]
+            spellings = {word, set_tone_style(word, "old")} if has_style_variant(word) else {word}
+            for spelling in spellings:
+                skeleton = spelling.translate(_BLOCK_DELETE)
+                if skeleton != spelling:
+                    groups.setdefault(skeleton, []).append(spelling)
+        self._groups = groups
+
+    def __contains__(self, form: object) -> bool:
+        if not isinstance(form, str):
+            return False
+        return any(0 < len(s) - len(form) <= MAX_EVENTS and _is_subsequence(form, s)
+                   for s in self._groups.get(form.translate(_BLOCK_DELETE), ()))
 
 
 def build_strip_index(vocab: Sequence[str], syllable_ids: Iterable[int]) -> dict[str, np.ndarray]:

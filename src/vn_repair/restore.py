@@ -23,7 +23,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -39,6 +39,7 @@ from .channels import (
     PLACEHOLDER,
     PLACEHOLDER_MARKED,
     CandidateIndex,
+    DropForms,
     build_index,
     build_strip_index,
     build_strip_placeholder_index,
@@ -227,6 +228,11 @@ class Restorer:
 
     # The other tables are built on first use, like the channel indexes, and kept.
     @functools.cached_property
+    def drop_forms(self) -> DropForms:
+        """Membership in the drop index without building it (:class:`~vn_repair.channels.DropForms`)."""
+        return DropForms(self.vocab, self.syllable_ids)
+
+    @functools.cached_property
     def strip_index(self) -> dict[str, np.ndarray]:
         """Stripped form → syllable ids (:func:`~vn_repair.channels.build_strip_index`)."""
         return build_strip_index(self.vocab, self.syllable_ids)
@@ -257,11 +263,17 @@ class Restorer:
         # Counting distinct space-separated chunks is much faster than tokenizing, and enough
         # for an estimate: punctuation is trimmed from the ends of each distinct chunk.
         chunks = text.split()
-        drop_index = self.index(frozenset({"drop"})) if "drop" in allowed else None
+        # Membership alone, without the drop index (0.1 s to build) unless it is there already:
+        # clean text has only a few hundred distinct rare non-words to ask about.
+        drop_index: object = None
+        if "drop" in allowed:
+            drop_index = self._indexes.get(frozenset({"drop"})) or self.drop_forms
         ordinary = self._ordinary
         suspects: set[str] = set()
         trailing_placeholders = 0
-        for chunk in set(chunks):
+        distinct = set(chunks)
+        distinct.difference_update(ordinary)  # most chunks: a lowercase word without punctuation
+        for chunk in distinct:
             if "?" in chunk or "\N{REPLACEMENT CHARACTER}" in chunk:
                 # Evidence of placeholders, never of dropped letters ("th?" is not "th").  A "?"
                 # after a fragment that is no word ("ph?" for "phố") is a lost letter, not a
@@ -320,7 +332,8 @@ class Restorer:
                         and kept_marked >= 0.2 * placeholders)
         stripped: set[int] = set()
         if "strip" in allowed:
-            stripped = _stripped_lines(text, self.strip_index)
+            # The strip index is built only if some line passes the cheap screens.
+            stripped = _stripped_lines(text, raw, lambda: self.strip_index)
         a, b = RATE_PRIOR
         # Clean text has a few rare non-words too (typos, unlisted names): below this background
         # the document is taken as undamaged, which keeps clean text byte for byte and fast.
@@ -1045,15 +1058,26 @@ def _count_placeholders(text: str) -> int:
     return n
 
 
-def _stripped_lines(text: str, strip_index: dict[str, np.ndarray]) -> set[int]:
+def _stripped_lines(text: str, raw: bytes, strip_index: Callable[[], dict[str, np.ndarray]]) -> set[int]:
     """Lines (by number) that read as Vietnamese with its marks stripped: enough words, almost
-    none marked, and most of them the stripped form of a known syllable."""
+    none marked, and most of them the stripped form of a known syllable (``strip_index()``,
+    asked for only when a line gets that far).  ``raw`` is ``text`` (or its lowercase) in UTF-8."""
+    # Cheap screen first, over all lines at once: UTF-8 continuation bytes count the marked
+    # letters.  U+FFFD (three bytes) fails it too: it stands for a marked letter that was
+    # replaced, so the plain letters around it are as written, not stripped.
+    b = np.frombuffer(raw, dtype=np.uint8)
+    ends = np.append(np.flatnonzero(b == 10), len(b))
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    extra = np.concatenate(([0], np.cumsum((b & 0xC0) == 0x80)))
+    spaces = np.concatenate(([0], np.cumsum(b == 32)))
+    passing = (extra[ends] - extra[starts]) <= 0.1 * (spaces[ends] - spaces[starts]) + 4
     out: set[int] = set()
-    for n, line in enumerate(text.split("\n")):
-        # Cheap screen first: UTF-8 bytes beyond one per character count the marked letters.
-        # U+FFFD (three bytes) fails it too: it stands for a marked letter that was replaced,
-        # so the plain letters around it are as written, not stripped.
-        if len(line.encode("utf-8")) - len(line) > 0.1 * line.count(" ") + 4 or "\N{REPLACEMENT CHARACTER}" in line:
+    if not passing.any():
+        return out
+    lines = text.split("\n")
+    for n in np.flatnonzero(passing).tolist():
+        line = lines[n]
+        if "\N{REPLACEMENT CHARACTER}" in line:
             continue
         words = _WORD_RE.findall(line)
         if len(words) < 4:
@@ -1061,7 +1085,8 @@ def _stripped_lines(text: str, strip_index: dict[str, np.ndarray]) -> set[int]:
         marked = len(_NONASCII_LETTER_RE.findall(line))
         if marked > 0.05 * len(words):
             continue
-        syllables = sum(1 for w in words if w.lower() in strip_index)
+        index = strip_index()
+        syllables = sum(1 for w in words if w.lower() in index)
         if syllables >= STRIPPED_SHARE * len(words):
             out.add(n)
     return out
