@@ -163,3 +163,48 @@ def test_single_candidate_drop_is_restored_in_any_context(data):
     out = vn_repair.repair(" ".join(line))
     restored = out.split(" ")[len(left)]
     assert vn_repair.orthography.set_tone_style(restored, "new") == clean
+
+
+def _brute_posteriors(tables, chan, order):
+    """Posteriors by enumerating every path: order 2 scores (b, c) pairs, order 3 (a, b, c)
+    triples with the first two positions fixed at candidate 0."""
+    import itertools
+    import math
+
+    length, width = chan.shape
+    free = range(2, length) if order == 3 else range(length)
+    post = [[0.0] * width for _ in range(length)]
+    total = 0.0
+    for path in itertools.product(range(width), repeat=len(free)):
+        c = [0, 0, *path] if order == 3 else list(path)
+        score = sum(chan[j, c[j]] for j in range(length))
+        if order == 3:
+            score += sum(tables[j - 2, c[j - 2], c[j - 1], c[j]] for j in range(2, length))
+        else:
+            score += sum(tables[j - 1, c[j - 1], c[j]] for j in range(1, length))
+        p = math.exp(score) if score > -math.inf else 0.0
+        total += p
+        for j in range(length):
+            post[j][c[j]] += p
+    return [[x / total for x in row] for row in post]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_forward_backward_matches_enumerating_every_path(seed):
+    import numpy as np
+
+    from vn_repair.restore import _forward_backward_batch, _forward_backward_bigram
+
+    rng = np.random.default_rng(seed)
+    n, length, width = 3, 5, 3
+    chan = rng.uniform(-12, 0, (n, length, width))
+    chan[rng.random((n, length, width)) < 0.3] = -np.inf  # padding: fewer candidates
+    chan[:, :, 0] = rng.uniform(-3, 0, (n, length))  # candidate 0 is always there
+    chan[:, :2, 0] = 0.0
+    chan[:, :2, 1:] = -np.inf  # the trigram pass takes two positions of fixed context
+    tri = rng.uniform(-40, 0, (n, length - 2, width, width, width))
+    bi = rng.uniform(-40, 0, (n, length - 1, width, width))
+    got3, got2 = _forward_backward_batch(tri, chan), _forward_backward_bigram(bi, chan)
+    for i in range(n):
+        assert np.allclose(got3[i], _brute_posteriors(tri[i], chan[i], 3), atol=1e-9)
+        assert np.allclose(got2[i], _brute_posteriors(bi[i], chan[i], 2), atol=1e-9)

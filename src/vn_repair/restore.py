@@ -960,23 +960,39 @@ def _pack(group: list[list[int | _Slot]], length: int, width: int) -> tuple[np.n
     return cand, chan
 
 
+def _emissions(chan: np.ndarray) -> np.ndarray:
+    """exp(chan), scaled per position so that its largest entry is 1 (0 for padding)."""
+    m = chan.max(axis=2, keepdims=True)
+    return np.exp(chan - np.where(np.isfinite(m), m, 0.0))
+
+
+def _scaled(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
+    """``x`` divided by its sum over ``axes`` (where that sum is not 0)."""
+    total = x.sum(axis=axes, keepdims=True)
+    return x / np.where(total > 0, total, 1.0)
+
+
+# Both forward-backward passes below run in probabilities, rescaled at every step, rather than
+# in logarithms: a step is then a product and a sum, with no exp and log per cell, and the
+# scale factors cancel in the posteriors.  Every factor is at least about 1e-40 (n-gram
+# probabilities are above 1e-20, channel scores are scaled per position), far from underflow.
+
 def _forward_backward_bigram(tables: np.ndarray, chan: np.ndarray) -> np.ndarray:
     """Posterior probabilities per position for a batch of first-order chains: ``chan`` is
     (n, L, K) ln channel scores (-inf for padding), ``tables`` (n, L-1, K, K) ln P(c | b) for
     the candidates b, c at positions j, j+1.  Returns (n, L, K) probabilities."""
     n, length, width = chan.shape
+    trans = np.exp(tables)
+    emit = _emissions(chan)
     alpha = np.empty((n, length, width))
-    beta = np.zeros((n, length, width))
-    alpha[:, 0] = chan[:, 0]
-    with np.errstate(invalid="ignore"):
-        for j in range(1, length):
-            alpha[:, j] = _logsumexp(alpha[:, j - 1, :, None] + tables[:, j - 1], axis=1) + chan[:, j]
-        for j in range(length - 2, -1, -1):
-            beta[:, j] = _logsumexp(tables[:, j] + (chan[:, j + 1] + beta[:, j + 1])[:, None, :], axis=2)
-        marg = alpha + beta
-        m = marg.max(axis=2, keepdims=True)
-        e = np.exp(marg - np.where(np.isfinite(m), m, 0.0))
-        return e / e.sum(axis=2, keepdims=True)
+    beta = np.empty((n, length, width))
+    alpha[:, 0] = _scaled(emit[:, 0], (1,))
+    for j in range(1, length):
+        alpha[:, j] = _scaled((alpha[:, j - 1, :, None] * trans[:, j - 1]).sum(axis=1) * emit[:, j], (1,))
+    beta[:, length - 1] = 1.0
+    for j in range(length - 2, -1, -1):
+        beta[:, j] = _scaled((trans[:, j] * (emit[:, j + 1] * beta[:, j + 1])[:, None, :]).sum(axis=2), (1,))
+    return _scaled(alpha * beta, (2,))
 
 
 def _forward_backward_batch(tables: np.ndarray, chan: np.ndarray) -> np.ndarray:
@@ -987,33 +1003,24 @@ def _forward_backward_batch(tables: np.ndarray, chan: np.ndarray) -> np.ndarray:
     candidates a, b, c at positions j-2, j-1, j.  Returns (n, L, K) probabilities.
     """
     n, length, width = chan.shape
-    alpha = [np.zeros((n, width, width))] * length
-    first = np.full((n, width, width), -np.inf)
-    first[:, 0, 0] = 0.0  # positions 0 and 1 are fixed context
+    trans = np.exp(tables)
+    emit = _emissions(chan)
+    alpha: list[np.ndarray] = [np.zeros((n, width, width))] * length
+    first = np.zeros((n, width, width))
+    first[:, 0, 0] = 1.0  # positions 0 and 1 are fixed context
     alpha[1] = first
-    with np.errstate(invalid="ignore"):
-        for j in range(2, length):
-            x = alpha[j - 1][:, :, :, None] + tables[:, j - 2]
-            alpha[j] = _logsumexp(x, axis=1) + chan[:, j, None, :]
-        beta = [np.zeros((n, width, width))] * length
-        for j in range(length - 2, 0, -1):
-            y = tables[:, j - 1] + chan[:, j + 1, None, None, :] + beta[j + 1][:, None, :, :]
-            beta[j] = _logsumexp(y, axis=3)
-        posts = np.zeros((n, length, width))
-        posts[:, 0, 0] = 1.0
-        for j in range(1, length):
-            marg = _logsumexp(alpha[j] + beta[j], axis=1)
-            m = marg.max(axis=1, keepdims=True)
-            e = np.exp(marg - m)
-            posts[:, j] = e / e.sum(axis=1, keepdims=True)
+    for j in range(2, length):
+        x = (alpha[j - 1][:, :, :, None] * trans[:, j - 2]).sum(axis=1) * emit[:, j, None, :]
+        alpha[j] = _scaled(x, (1, 2))
+    beta: list[np.ndarray] = [np.ones((n, width, width))] * length
+    for j in range(length - 2, 0, -1):
+        y = (trans[:, j - 1] * (emit[:, j + 1, None, None, :] * beta[j + 1][:, None, :, :])).sum(axis=3)
+        beta[j] = _scaled(y, (1, 2))
+    posts = np.zeros((n, length, width))
+    posts[:, 0, 0] = 1.0
+    for j in range(1, length):
+        posts[:, j] = _scaled((alpha[j] * beta[j]).sum(axis=1), (1,))
     return posts
-
-
-def _logsumexp(x: np.ndarray, axis: int) -> np.ndarray:
-    m = x.max(axis=axis, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0.0)
-    with np.errstate(divide="ignore"):
-        return np.squeeze(m, axis=axis) + np.log(np.exp(x - m).sum(axis=axis))
 
 
 STYLE_SAMPLE_CHARS = 200_000
