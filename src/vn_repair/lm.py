@@ -71,6 +71,7 @@ DEFAULT_MODEL_NAME = "default-model.bin"
 LOG10_ZERO = -99.0
 _ALIGN = 64
 _SORT_QUERIES_FROM = 256
+_DEDUP_CONTEXTS_FROM = 1024
 _WORD_BITS = 16  # words_k are uint16, so the vocabulary has at most 65536 units
 # Batches up to this size are looked up without the search keys (see NgramModel._find_small).
 _SMALL_BATCH = 4096
@@ -380,28 +381,54 @@ class NgramModel:
                 raise ValueError(f"{name} holds ids outside [0, {V}): use model.word_id()/ids()")
         w = w.astype(np.int64, copy=False)
         ctx = ctx.astype(np.int64, copy=False)
-        # node[j]: row of the j-gram made of the last j context words (-1: not stored).
+        # node[j]: row of the j-gram made of the last j context words (-1: not stored).  A
+        # j-gram whose prefix is not stored is not looked up.
         node: dict[int, np.ndarray] = {1: ctx[:, width - 1]} if width else {}
-        for j in range(2, width + 1):
-            row = ctx[:, width - j]
-            for k in range(2, j + 1):
-                row = self._find(k, row, ctx[:, width - j + k - 1])
-            node[j] = row
-        res = self.unigram_log10[w].astype(np.float64)
-        for k in range(2, top + 1):
-            parent = node[k - 1]
-            row = self._find(k, parent, w)
-            found = row >= 0
-            if k - 1 == 1:
-                bow = self._uni_bow[parent].astype(np.float64)
-            else:
-                bow = np.where(parent >= 0, self._values(f"bow_{k - 1}", np.maximum(parent, 0)), 0.0)
+        if width >= 2:
+            # Batches repeat contexts (every candidate after the same two words): look each
+            # distinct one up once.
+            uctx, inverse = ctx, None
+            if n >= _DEDUP_CONTEXTS_FROM and width * _WORD_BITS < 64:
+                key = ctx[:, 0].copy()
+                for j in range(1, width):
+                    key <<= _WORD_BITS
+                    key |= ctx[:, j]
+                _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+                uctx = ctx[first]
+            for j in range(2, width + 1):
+                row = uctx[:, width - j]
+                for k in range(2, j + 1):
+                    row = self._find_where_stored(k, row, uctx[:, width - j + k - 1])
+                node[j] = row if inverse is None else row[inverse]
+        # From the highest order down: a query is answered at the highest order that stores
+        # its n-gram, plus the backoff weights of the longer contexts it backed off from.
+        res = np.zeros(n, dtype=np.float64)
+        pending = np.arange(n)
+        for k in range(top, 1, -1):
+            parent = node[k - 1][pending]
             if self.counts[k - 1]:
-                lp = self._values(f"logp_{k}", np.maximum(row, 0))
-                res = np.where(found, lp, res + bow)
+                row = self._find_where_stored(k, parent, w[pending])
+                found = row >= 0
+                if found.any():
+                    res[pending[found]] += self._values(f"logp_{k}", row[found])
+                    pending, parent = pending[~found], parent[~found]
+            if k - 1 == 1:
+                res[pending] += self._uni_bow[parent]
             else:
-                res = res + bow
+                stored = parent >= 0
+                res[pending[stored]] += self._values(f"bow_{k - 1}", parent[stored])
+        res[pending] += self.unigram_log10[w[pending]]
         return res.astype(np.float32)
+
+    def _find_where_stored(self, k: int, parent: np.ndarray, word: np.ndarray) -> np.ndarray:
+        """:meth:`_find`, searching only where ``parent`` is stored (>= 0)."""
+        stored = parent >= 0
+        if stored.all():
+            return self._find(k, parent, word)
+        row = np.full(len(parent), -1, dtype=np.int64)
+        if stored.any():
+            row[stored] = self._find(k, parent[stored], word[stored])
+        return row
 
     def _context_of(self, context: Sequence[int]) -> list[int]:
         width = self.order - 1
