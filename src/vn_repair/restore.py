@@ -259,7 +259,6 @@ class Restorer:
         """First pass: what damage does ``text`` show, and how often?  Counts only what damage
         explains: non-words a channel can make, placeholders inside words, lines without marks."""
         allowed = _allowed_channels(config)
-        lowered = text.lower()
         # Counting distinct space-separated chunks is much faster than tokenizing, and enough
         # for an estimate: punctuation is trimmed from the ends of each distinct chunk.
         chunks = text.split()
@@ -314,8 +313,8 @@ class Restorer:
         if placeholders <= background:
             placeholders = 0  # a stray "?x" (a URL's query string, a typo) opens no channel
         # Letters by UTF-8 lead bytes: U+1EA0..U+1EF9 is E1 BA xx / E1 BB xx; the other marked
-        # letters (U+00C0..U+01BF) lead with C3..C6.
-        raw = lowered.encode("utf-8", "surrogatepass")
+        # letters (U+00C0..U+01BF) lead with C3..C6, capitals as well as small letters.
+        raw = text.encode("utf-8", "surrogatepass")
         kept_block = raw.count(b"\xe1\xba") + raw.count(b"\xe1\xbb")
         kept_marked = raw.count(b"\xc3") + raw.count(b"\xc4") + raw.count(b"\xc5") + raw.count(b"\xc6")
         if placeholders >= 2 and "lookalike" in allowed:
@@ -324,6 +323,7 @@ class Restorer:
             # But a code page without best fit loses đ to "?" too, and đ starts one word in
             # twenty: word-initial placeholders are 11-16% of all on simulated plain cp1252 text,
             # 1.2% with best fit (vietnews dev).
+            lowered = text.lower()
             horned = sum(lowered.count(c) for c in _BEST_FIT_LOST)
             initial = len(_INITIAL_PLACEHOLDER_RE.findall(text))
             # And best fit keeps the letters cp1252 has (à, ô, é): a text without them was
@@ -501,18 +501,20 @@ class Restorer:
         score = chan / _LN10 + unigram
         if cands[0] == self.unk_id:
             score[0] = -np.inf  # the <unk> class unigram says nothing about this word; never prune it
-        order = np.argsort(-score, kind="stable")
-        best = score[order[0]]
         dense = dense or stripped
         width, prune = (MAX_CANDIDATES_DENSE, PRUNE_DENSE_LOG10) if dense else (MAX_CANDIDATES, PRUNE_LOG10)
-        chosen = {int(i) for i in order[:width] if score[i] >= best - prune}
-        chosen.add(0)
-        if len(chosen) <= 1:
+        keep = score >= score.max() - prune
+        if np.count_nonzero(keep) > width:  # the likeliest `width` of them (ties: first listed)
+            order = np.argsort(-score, kind="stable")[:width]
+            keep = np.zeros(len(cands), dtype=bool)
+            keep[order[score[order] >= score[order[0]] - prune]] = True
+        keep[0] = True  # the reading as written always stays
+        kept = np.count_nonzero(keep)
+        if kept <= 1:
             return None
-        if len(chosen) == len(cands):
+        if kept == len(cands):
             return cands, chan, kind
-        keep_idx = np.array(sorted(chosen))
-        return cands[keep_idx], chan[keep_idx], kind
+        return cands[keep], chan[keep], kind
 
     def _decode(self, text: str, est: DamageEstimate, config: Config) -> list[Edit]:
         logs = self._channel_logs(est)
@@ -1068,7 +1070,7 @@ def _count_placeholders(text: str) -> int:
 def _stripped_lines(text: str, raw: bytes, strip_index: Callable[[], dict[str, np.ndarray]]) -> set[int]:
     """Lines (by number) that read as Vietnamese with its marks stripped: enough words, almost
     none marked, and most of them the stripped form of a known syllable (``strip_index()``,
-    asked for only when a line gets that far).  ``raw`` is ``text`` (or its lowercase) in UTF-8."""
+    asked for only when a line gets that far).  ``raw`` is ``text`` in UTF-8."""
     # Cheap screen first, over all lines at once: UTF-8 continuation bytes count the marked
     # letters.  U+FFFD (three bytes) fails it too: it stands for a marked letter that was
     # replaced, so the plain letters around it are as written, not stripped.
