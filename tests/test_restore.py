@@ -208,3 +208,25 @@ def test_forward_backward_matches_enumerating_every_path(seed):
     for i in range(n):
         assert np.allclose(got3[i], _brute_posteriors(tri[i], chan[i], 3), atol=1e-9)
         assert np.allclose(got2[i], _brute_posteriors(bi[i], chan[i], 2), atol=1e-9)
+
+
+_CITY = ("Người dân Hà Nội đã quen với cảnh tắc đường vào giờ cao điểm.\n"
+         "Nhiều gia đình chọn sống{gap}ngoại thành để tránh khói bụi và tiếng ồn.\n"
+         "Chính quyền thành phố đang xây dng thêm đường vành đai và cải tạo nhiều tuyến phố cũ.\n"
+         "{start}các quận trung tâm, giá nhà vẫn tăng đều qua từng năm.\n"
+         "Theo các chuyên gia, việc di dời trường học và bệnh viện ra ngoại thành sẽ giúp giảm áp lực giao thông.\n"
+         "Tuy nhiên, quá trình này cần nhiều thời gian và nguồn vốn lớn.")
+
+
+def test_a_vanished_word_is_put_back_inside_and_at_the_start_of_a_line():
+    # "ở" made only of a droppable letter vanishes whole and leaves a double space; at the
+    # start of a line, one space before a lowercase word.
+    out = vn_repair.repair(_CITY.format(gap="  ", start=" "))
+    assert out == _CITY.format(gap=" ở ", start="Ở ").replace("xây dng", "xây dựng")
+
+
+def test_double_spaces_of_layout_are_left_alone():
+    # The same damage, but every gap of the document doubled: layout, not vanished words.
+    doc = "\n".join("  ".join(line.split(" ")) for line in _CITY.format(gap=" ", start="Ở ").split("\n"))
+    out = vn_repair.repair(doc)
+    assert out == doc.replace("xây  dng", "xây  dựng")

@@ -113,9 +113,10 @@ _BEST_FIT_LOST = "đưừứửữựơờớởỡợăằắẳẵặ"
 BEST_FIT_RATE = 0.5
 BEST_FIT_INITIAL_SHARE = 0.05
 _INITIAL_PLACEHOLDER_RE = re.compile("(?:^|(?<=\\s))[?\N{REPLACEMENT CHARACTER}]+(?=[^\\W\\d_])", re.MULTILINE)
-# How often clean text has a double space between two words, per gap (scraped layout): the odds
-# against a vanished word there before the language model speaks.
-LAYOUT_GAP_RATE = 0.02
+# How often layout leaves a double space between two words, per gap: a Beta prior (mean 0.02)
+# that each document updates with the double spaces its vanished words do not explain.  The
+# training corpora have their spaces collapsed, so they cannot say; scraped pages vary.
+LAYOUT_GAP_PRIOR = (1.0, 49.0)
 # Rare non-words per word that clean text shows anyway (vietnews dev: 2 in 410,000 words;
 # baomoi dev: 4 in 67,000); a document needs more than this before any channel opens.
 BACKGROUND_NONWORDS = 1e-4
@@ -530,8 +531,10 @@ class Restorer:
         index = self.index(frozenset(chans)) if chans else None
         style: Literal["old", "new"] | None = None  # found when first needed
 
-        # Double spaces where a one-letter word may have vanished: (offset, sentence, index).
-        gaps: list[tuple[int, list[int | _Slot], int]] = []
+        # Double spaces where a one-letter word may have vanished: (offset, sentence, index,
+        # whether the next word is lowercase).  A line that starts with one space, then a
+        # lowercase word, is such a gap too: its first word may have vanished ("Ở mùa...").
+        gaps: list[tuple[int, list[int | _Slot], int, bool]] = []
         find_gaps = est.drop > 0 and "  " in text
         # Sentences with an open position, as lists of positions: an int (a fixed unit) or a
         # _Slot.  Text repeats, so each distinct space-separated chunk is analysed once.
@@ -550,8 +553,8 @@ class Restorer:
             chunks = line.split(" ")
             for ci, chunk in enumerate(chunks):
                 if not chunk:
-                    if find_gaps and 0 < ci < len(chunks) - 1 and chunks[ci - 1] and chunks[ci + 1]:
-                        gaps.append((pos, current, len(current)))
+                    if find_gaps and ci < len(chunks) - 1 and chunks[ci + 1] and (ci == 0 or chunks[ci - 1]):
+                        gaps.append((pos, current, len(current), chunks[ci + 1][:1].islower()))
                         has_slot = True
                     pos += 1
                     continue
@@ -632,16 +635,35 @@ class Restorer:
             if out != slot.text:
                 edits.append(Edit(slot.start, slot.text, out, slot.kind, round(conf, 4)))
         if gaps:
-            edits.extend(self._fill_gaps(gaps, chosen, est, threshold))
+            edits.extend(self._fill_gaps(text, gaps, chosen, est, threshold, self._layout_gap_rate(text, len(gaps), est)))
         edits.sort(key=lambda e: e.offset)
         return edits
 
-    def _fill_gaps(self, gaps: list[tuple[int, list[int | _Slot], int]], chosen: dict[int, int],
-                   est: DamageEstimate, threshold: float) -> list[Edit]:
+    def _layout_gap_rate(self, text: str, double: int, est: DamageEstimate) -> float:
+        """How often this document's layout leaves a double space between words: the double
+        spaces less those its vanished words explain (as many as its intact one-letter words
+        that can vanish, times the odds of their letter being dropped), with the prior
+        LAYOUT_GAP_PRIOR."""
+        p = min(est.drop, 0.999)
+        intact = len(self._vanishing_re.findall(text)) if self.vanishing_ids.size else 0
+        layout = max(0.0, double - intact * p / (1.0 - p))
+        a, b = LAYOUT_GAP_PRIOR
+        gaps = text.count(" ") - text.count("  ")  # runs of spaces (exact up to two)
+        return (layout + a) / (max(gaps, double) + a + b)
+
+    @functools.cached_property
+    def _vanishing_re(self) -> re.Pattern[str]:
+        """Whole words made only of letters that can vanish ("ở", "ạ"), any case."""
+        words = sorted((self.vocab[int(i)] for i in self.vanishing_ids), key=len, reverse=True)
+        return re.compile(f"(?<![^\\W\\d_])(?:{'|'.join(map(re.escape, words))})(?![^\\W\\d_])", re.IGNORECASE)
+
+    def _fill_gaps(self, text: str, gaps: list[tuple[int, list[int | _Slot], int, bool]], chosen: dict[int, int],
+                   est: DamageEstimate, threshold: float, layout_rate: float) -> list[Edit]:
         """Words that vanished whole: a one-letter word made only of a dropped letter ("ở")
-        leaves a double space.  Clean text has double spaces too, so a word is put back only
+        leaves a double space.  Layout leaves double spaces too, so a word is put back only
         where the model finds it far likelier than the gap, weighed by the drop rate against
-        how often layout leaves a double space."""
+        ``layout_rate``, how often this document's layout leaves one.  At the start of a
+        sentence only before a lowercase word, and in capitals."""
         vanishing = self.vanishing_ids
         if not vanishing.size:
             return []
@@ -658,10 +680,10 @@ class Restorer:
 
         ctx = self.ctx
         rows = []
-        for offset, seq, i in gaps:
+        for offset, seq, i, next_lower in gaps:
             left = [unit(seq, i - j) for j in range(ctx, 0, -1)]
             right = [unit(seq, i + j) for j in range(ctx)]
-            if right[0] in (self.eos_id, self.punct_id) or left[-1] == self.bos_id:
+            if right[0] in (self.eos_id, self.punct_id) or left[-1] == self.bos_id and not next_lower:
                 continue
             rows.append((offset, *left, *right))
         if not rows:
@@ -676,13 +698,25 @@ class Restorer:
         seq_with = rep[:ctx] + [v] + rep[ctx:]
         with_word = sum(self._lm_seq(seq_with[e - ctx : e], seq_with[e]) for e in range(ctx, 2 * ctx + 1))
         without = sum(self._lm_seq(cols[e - ctx : e], cols[e]) for e in range(ctx, 2 * ctx))
-        gain = with_word.reshape(n, k) - without[:, None] + math.log(max(est.drop, 1e-9) / LAYOUT_GAP_RATE)
+        # A vanished word leaves a double space only where layout left single spaces on both
+        # sides of it: in a document that doubles every gap, a double space says nothing.
+        prior = math.log(max(est.drop, 1e-9)) + 2 * math.log1p(-min(layout_rate, 0.999)) - math.log(layout_rate)
+        gain = with_word.reshape(n, k) - without[:, None] + prior
+        # At the start of a line, a lowercase word is evidence too: without a vanished word the
+        # line would start in lowercase, which the model (it sees lowercase units only) cannot
+        # weigh; the document's own lines say how often that happens.
+        at_start = np.array([r[0] == 0 or text[r[0] - 1] == "\n" for r in rows])
+        if at_start.any():
+            gain[at_start] -= math.log(_lowercase_start_rate(text))
         best = gain.argmax(axis=1)
         out = []
-        for (offset, *_), b, g in zip(rows, best, gain[np.arange(n), best]):
+        for (offset, *context), b, g in zip(rows, best, gain[np.arange(n), best]):
             posterior = 1.0 / (1.0 + math.exp(-g)) if g > -50 else 0.0
             if posterior >= max(threshold, 0.5):
-                out.append(Edit(offset, "", self.vocab[int(vanishing[b])], "dropped-letter", round(posterior, 4)))
+                word = self.vocab[int(vanishing[b])]
+                if context[ctx - 1] == self.bos_id:
+                    word = word[:1].upper() + word[1:]
+                out.append(Edit(offset, "", word, "dropped-letter", round(posterior, 4)))
         return out
 
     def _analyse_chunk(self, chunk: str, logs: np.ndarray, index: CandidateIndex | None,
@@ -863,6 +897,21 @@ class Restorer:
 
 _END = object()
 _ZERO = np.zeros(1)
+
+
+# Lines that start with a lowercase letter, a Beta prior (mean 0.05) for the share a document
+# shows: news and most prose start their lines with a capital; text broken mid-sentence
+# (extracted from PDFs) does not.
+LOWERCASE_START_PRIOR = (1.0, 19.0)
+
+
+def _lowercase_start_rate(text: str) -> float:
+    """Share of the non-empty lines of ``text`` whose first letter is lowercase, with the prior
+    LOWERCASE_START_PRIOR."""
+    starts = [line.lstrip()[:1] for line in text.split("\n")]
+    starts = [c for c in starts if c.isalpha()]
+    a, b = LOWERCASE_START_PRIOR
+    return (sum(c.islower() for c in starts) + a) / (len(starts) + a + b)
 
 
 def _merge_edge_placeholders(toks: list[tuple[str, str, int]]) -> list[tuple[str, str, int]]:
