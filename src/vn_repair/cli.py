@@ -198,7 +198,7 @@ def _build_parser(mode: str) -> _Parser:
     if not normalize_only:
         parser.add_argument("--threshold", type=float, metavar="X",
                             help="least posterior probability for replacing a word that is itself a valid "
-                                 "syllable (default 0.6); non-words are replaced whenever a restoration "
+                                 "syllable (default 0.5); non-words are replaced whenever a restoration "
                                  "is likelier than the written form")
         parser.add_argument("--damage-rate", type=float, metavar="R",
                             help="per-letter damage rate to assume instead of estimating it per document "
