@@ -589,8 +589,8 @@ class Restorer:
         singles: list[list[int | _Slot]] = []
         multis: list[list[int | _Slot]] = []
         for sent in sentences:
-            for cl in _clusters(sent, self.bos_id, self.eos_id, self.ctx):
-                (singles if sum(isinstance(p, _Slot) for p in cl) == 1 else multis).append(cl)
+            for cl, n_open in _clusters(sent, self.bos_id, self.eos_id, self.ctx):
+                (singles if n_open == 1 else multis).append(cl)
         decided: list[tuple[_Slot, int, float]] = []  # slot, its likeliest candidate, posterior
         if singles:
             decided.extend(self._decode_singles(singles))
@@ -654,8 +654,13 @@ class Restorer:
     @functools.cached_property
     def _vanishing_re(self) -> re.Pattern[str]:
         """Whole words made only of letters that can vanish ("ở", "ạ"), any case."""
-        words = sorted((self.vocab[int(i)] for i in self.vanishing_ids), key=len, reverse=True)
-        return re.compile(f"(?<![^\\W\\d_])(?:{'|'.join(map(re.escape, words))})(?![^\\W\\d_])", re.IGNORECASE)
+        words = {w for i in self.vanishing_ids for w in (self.vocab[int(i)], self.vocab[int(i)].upper())}
+        if all(len(w) == 1 for w in words):
+            # One letter each: the class first, then the letter before it, is 3-4x faster
+            # than a lookbehind first (which the engine tries at every position).
+            return re.compile("[" + "".join(sorted(words)) + "](?<![^\\W\\d_].)(?![^\\W\\d_])")
+        body = "|".join(map(re.escape, sorted(words, key=len, reverse=True)))
+        return re.compile(f"(?<![^\\W\\d_])(?:{body})(?![^\\W\\d_])")
 
     def _fill_gaps(self, text: str, gaps: list[tuple[int, list[int | _Slot], int, bool]], chosen: dict[int, int],
                    est: DamageEstimate, threshold: float, layout_rate: float) -> list[Edit]:
@@ -955,21 +960,22 @@ def _allowed_channels(config: Config) -> frozenset[str]:
     return frozenset(config.damage)
 
 
-def _clusters(sentence: list[int | _Slot], bos: int, eos: int, ctx: int = 2) -> list[list[int | _Slot]]:
+def _clusters(sentence: list[int | _Slot], bos: int, eos: int, ctx: int = 2) -> list[tuple[list[int | _Slot], int]]:
     """Split a sentence into independent clusters of open positions, each with ``ctx`` (the
     model's order - 1) positions of fixed context before it and up to ``ctx`` fixed positions (or
-    the sentence end) after it."""
+    the sentence end) after it; each with its number of open positions."""
     units: list[int | _Slot] = [bos] * ctx + [*sentence, eos]
-    open_at = [i for i, p in enumerate(units) if isinstance(p, _Slot)]
-    out: list[list[int | _Slot]] = []
+    open_at = [i for i, p in enumerate(units) if p.__class__ is _Slot]
+    out: list[tuple[list[int | _Slot], int]] = []
     k = 0
     while k < len(open_at):
         first = last = open_at[k]
+        start = k
         k += 1
         while k < len(open_at) and open_at[k] <= last + ctx:
             last = open_at[k]
             k += 1
-        out.append(units[first - ctx : min(last + ctx + 1, len(units))])
+        out.append((units[first - ctx : min(last + ctx + 1, len(units))], k - start))
     return out
 
 
