@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-"""Build src/vn_repair/data/case.tsv: the syllables that are written with a capital inside a
-sentence more often than not, by what follows them.
+"""Build src/vn_repair/data/case.tsv, the syllables that are written with a capital inside a
+sentence more often than not, by what follows them; and src/vn_repair/data/shapes.tsv, how
+often each other word (abbreviations, acronyms, foreign words) is written in lowercase,
+capitalised and in capitals.
 
     python scripts/build_case_table.py [--shared ../shared] [-o src/vn_repair/data/case.tsv]
-        [--lines-per-file 200000] [--min-count 20]
+        [--shapes-output src/vn_repair/data/shapes.tsv] [--lines-per-file 100000] [--min-count 20]
 
 When damage takes a word's first letter ("?ng" for "ông", "nh" for "Ảnh"), its case is gone
 with it.  The restorer then asks this table: inside a sentence, is this syllable mostly
@@ -11,7 +13,13 @@ capitalised, given that the next word is capitalised ("Ấn Độ", but "ông Ng
 or unknown (not a word, or itself damaged)?  Counted on the first --lines-per-file lines of each
 training corpus of ../shared/corpora (never a dev.txt); a syllable is listed for a context when
 it was seen there at least --min-count times and capitalised in more than half of them.
-Rebuilding gives the same bytes.
+
+The shape table answers the same loss from the other side: "mt" is a word the model knows
+(the acronym MT), but it is written "MT" almost always, so "mt" or "Mt" in running text is
+more likely "một" or "Một" with a letter lost.  It lists every word that is not a syllable
+and was seen at least --min-count times, with how often it was written in lowercase,
+capitalised (a single capital letter included) and in capitals; the row "<syllable>" gives
+the same counts for all syllables together.  Rebuilding gives the same bytes.
 """
 
 from __future__ import annotations
@@ -24,7 +32,14 @@ from pathlib import Path
 
 from build_wordlist import DEFAULT_SHARED, ROOT, TRAIN_FILES  # the same training corpora
 
-from vn_repair.data_files import CASE_TABLE_FORMAT, CASE_TABLE_NAME
+from vn_repair.data_files import (
+    CASE_TABLE_FORMAT,
+    CASE_TABLE_NAME,
+    SHAPE_SYLLABLE_ROW,
+    SHAPE_TABLE_FORMAT,
+    SHAPE_TABLE_NAME,
+    shape_of,
+)
 from vn_repair.orthography import is_valid_syllable
 from vn_repair.tokenize import SENTENCE_END, lm_unit, token_unit, tokenize
 
@@ -40,9 +55,10 @@ def _next_context(tokens: list, i: int) -> str:
     return "other"
 
 
-def count(paths: list[Path], lines_per_file: int) -> tuple[Counter, Counter]:
+def count(paths: list[Path], lines_per_file: int) -> tuple[Counter, Counter, dict[str, list[int]]]:
     caps: Counter = Counter()
     totals: Counter = Counter()
+    shapes: dict[str, list[int]] = {}
     for path in paths:
         with gzip.open(path, "rt", encoding="utf-8") as f:
             for n, line in enumerate(f):
@@ -52,7 +68,11 @@ def count(paths: list[Path], lines_per_file: int) -> tuple[Counter, Counter]:
                 start = True  # the next word begins a sentence
                 for i, t in enumerate(tokens):
                     if t.kind == "word":
-                        if not start and is_valid_syllable(t.text):
+                        syllable = is_valid_syllable(t.text)
+                        if t.text.isalpha():
+                            unit = SHAPE_SYLLABLE_ROW if syllable else lm_unit(t.text)
+                            shapes.setdefault(unit, [0, 0, 0])[shape_of(t.text)] += 1
+                        if not start and syllable:
                             key = (lm_unit(t.text), _next_context(tokens, i))
                             totals[key] += 1
                             caps[key] += t.text[:1].isupper()
@@ -60,21 +80,22 @@ def count(paths: list[Path], lines_per_file: int) -> tuple[Counter, Counter]:
                     elif t.kind != "space" and token_unit(t.kind, t.text) == SENTENCE_END:
                         start = True
         print(f"{path}: {len(totals):,} (syllable, context) pairs so far", file=sys.stderr)
-    return caps, totals
+    return caps, totals, shapes
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--shared", type=Path, default=DEFAULT_SHARED)
     ap.add_argument("-o", "--output", type=Path, default=ROOT / "src" / "vn_repair" / "data" / CASE_TABLE_NAME)
-    ap.add_argument("--lines-per-file", type=int, default=200_000)
+    ap.add_argument("--shapes-output", type=Path, default=ROOT / "src" / "vn_repair" / "data" / SHAPE_TABLE_NAME)
+    ap.add_argument("--lines-per-file", type=int, default=100_000)
     ap.add_argument("--min-count", type=int, default=20)
     args = ap.parse_args(argv)
     paths = [args.shared / "corpora" / name for name in TRAIN_FILES]
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
         ap.error(f"training corpora not found: {', '.join(missing)} (pass --shared)")
-    caps, totals = count(paths, args.lines_per_file)
+    caps, totals, shapes = count(paths, args.lines_per_file)
     rows = sorted((unit, ctx, caps[(unit, ctx)], total) for (unit, ctx), total in totals.items()
                   if total >= args.min_count and 2 * caps[(unit, ctx)] > total)
     with open(args.output, "w", encoding="utf-8", newline="\n") as out:
@@ -86,6 +107,17 @@ def main(argv: list[str] | None = None) -> int:
         out.write("# by scripts/build_case_table.py.  Columns: syllable, context, capitalised, total.\n")
         out.writelines(f"{unit}\t{ctx}\t{c}\t{total}\n" for unit, ctx, c, total in rows)
     print(f"{args.output}: {len(rows):,} rows", file=sys.stderr)
+    shape_rows = sorted((unit, *c) for unit, c in shapes.items() if sum(c) >= args.min_count)
+    with open(args.shapes_output, "w", encoding="utf-8", newline="\n") as out:
+        out.write(f"# format: {SHAPE_TABLE_FORMAT}\n")
+        out.write("# Words that are not syllables (abbreviations, acronyms, foreign words), by how often they\n")
+        out.write("# are written in lowercase, capitalised (a single capital included) and in capitals; the\n")
+        out.write(f"# row {SHAPE_SYLLABLE_ROW} counts all syllables.  Counted on the first {args.lines_per_file:,} lines of each of\n")
+        out.write(f"# {', '.join(TRAIN_FILES)}\n")
+        out.write(f"# (see MODEL.md for their sources and licences), min count {args.min_count},\n")
+        out.write("# by scripts/build_case_table.py.  Columns: word (as a model unit), lower, title, upper.\n")
+        out.writelines(f"{unit}\t{lo}\t{ti}\t{up}\n" for unit, lo, ti, up in shape_rows)
+    print(f"{args.shapes_output}: {len(shape_rows):,} rows", file=sys.stderr)
     return 0
 
 

@@ -28,3 +28,13 @@ def test_wordlist_header_is_checked(tmp_path, monkeypatch):
             df.load_wordlist()
     finally:
         df.load_wordlist.cache_clear()
+
+
+def test_shape_table_is_found_and_counts_how_words_are_written():
+    from vn_repair.data_files import SHAPE_SYLLABLE_ROW, load_shape_table, shape_of
+
+    table = load_shape_table()
+    lower, title, upper = table[SHAPE_SYLLABLE_ROW]
+    assert lower > title > upper > 0  # syllables: mostly lowercase
+    assert table["km"][0] > table["km"][2] and table["tp"][2] > table["tp"][0]  # "km", but "TP"
+    assert [shape_of(w) for w in ("mt", "Mt", "MT", "M", "m")] == [0, 1, 2, 1, 0]

@@ -2,7 +2,8 @@
 
 data/wordlist.txt sits at the top of the repository (where people look for it) and is copied
 into the wheel as ``vn_repair/data/wordlist.txt``; an editable install finds it in the checkout.
-The case table lives in the package itself (``vn_repair/data/case.tsv``).
+The case and shape tables live in the package itself (``vn_repair/data/case.tsv``,
+``vn_repair/data/shapes.tsv``).
 """
 
 from __future__ import annotations
@@ -11,13 +12,29 @@ import functools
 from importlib import resources
 from pathlib import Path
 
-__all__ = ["CASE_TABLE_FORMAT", "CASE_TABLE_NAME", "load_case_table", "load_wordlist", "wordlist_path"]
+__all__ = [
+    "CASE_TABLE_FORMAT",
+    "CASE_TABLE_NAME",
+    "SHAPE_SYLLABLE_ROW",
+    "SHAPE_TABLE_FORMAT",
+    "SHAPE_TABLE_NAME",
+    "load_case_table",
+    "load_shape_table",
+    "load_wordlist",
+    "shape_of",
+    "wordlist_path",
+]
 
 WORDLIST_NAME = "wordlist.txt"
 WORDLIST_FORMAT = "vn-repair-wordlist"
 #: The case table (built by scripts/build_case_table.py) and the first line it starts with.
 CASE_TABLE_NAME = "case.tsv"
 CASE_TABLE_FORMAT = "vn-repair-case 1"
+#: The shape table (built by the same script): how words that are not syllables are written.
+SHAPE_TABLE_NAME = "shapes.tsv"
+SHAPE_TABLE_FORMAT = "vn-repair-shapes 1"
+#: The shape table's row of all syllables together.
+SHAPE_SYLLABLE_ROW = "<syllable>"
 
 
 def wordlist_path() -> Path:
@@ -61,3 +78,30 @@ def load_case_table() -> frozenset[tuple[str, str]]:
         raise ValueError(f"{ref}: not a {CASE_TABLE_FORMAT} file (first line {lines[:1]!r})")
     return frozenset((row[0], row[1]) for row in (line.split("\t") for line in lines[1:])
                      if len(row) >= 2 and not row[0].startswith("#"))
+
+
+def shape_of(word: str) -> int:
+    """0 for a word written in lowercase, 1 capitalised (a single capital letter too), 2 in
+    capitals (two letters or more): the columns of the shape table."""
+    if len(word) >= 2 and word.isupper():
+        return 2
+    return 1 if word[:1].isupper() else 0
+
+
+@functools.cache
+def load_shape_table() -> dict[str, tuple[int, int, int]]:
+    """The shipped shape table: model unit → how often it is written (lower, title, upper);
+    the key :data:`SHAPE_SYLLABLE_ROW` holds the counts of all syllables together."""
+    ref = resources.files("vn_repair").joinpath("data", SHAPE_TABLE_NAME)
+    lines = ref.read_text(encoding="utf-8").split("\n")
+    if not lines or lines[0] != f"# format: {SHAPE_TABLE_FORMAT}":
+        raise ValueError(f"{ref}: not a {SHAPE_TABLE_FORMAT} file (first line {lines[:1]!r})")
+    out: dict[str, tuple[int, int, int]] = {}
+    for n, line in enumerate(lines[1:], 2):
+        if not line or line.startswith("#"):
+            continue
+        row = line.split("\t")
+        if len(row) != 4:
+            raise ValueError(f"{ref}:{n}: expected 'word<TAB>lower<TAB>title<TAB>upper', got {line!r}")
+        out[row[0]] = (int(row[1]), int(row[2]), int(row[3]))
+    return out

@@ -47,7 +47,7 @@ from .channels import (
     lookalike_variants,
 )
 from .config import Config
-from .data_files import load_case_table, load_wordlist
+from .data_files import SHAPE_SYLLABLE_ROW, load_case_table, load_shape_table, load_wordlist, shape_of
 from .edits import Edit
 from .orthography import has_style_variant, is_valid_syllable, set_tone_style, tone_style_of
 from .tokenize import _TOKEN_RE, PLACEHOLDERS, PUNCT, SENTENCE_END, _is_plain_word, lm_unit, token_unit
@@ -228,6 +228,26 @@ class Restorer:
         return got
 
     # The other tables are built on first use, like the channel indexes, and kept.
+    @functools.cached_property
+    def _shapes(self) -> dict[str, tuple[int, int, int]]:
+        try:
+            return load_shape_table()
+        except (OSError, ValueError):
+            return {}
+
+    def _shape_log10(self, written: str, unit: str) -> float:
+        """log10 of how much less likely a word the model knows that is not a syllable (an
+        abbreviation, acronym or foreign word) is written this way ("mt", "Mt") than a syllable
+        is (``vn_repair/data/shapes.tsv``); never above 0, and 0 for words not counted."""
+        counts = self._shapes.get(unit)
+        syllables = self._shapes.get(SHAPE_SYLLABLE_ROW)
+        if counts is None or syllables is None:
+            return 0.0
+        k = shape_of(written)
+        unit_p = (counts[k] + 1) / (sum(counts) + 3)
+        syllable_p = (syllables[k] + 1) / (sum(syllables) + 3)
+        return min(0.0, math.log10(unit_p / syllable_p))
+
     @functools.cached_property
     def drop_forms(self) -> DropForms:
         """Membership in the drop index without building it (:class:`~vn_repair.channels.DropForms`)."""
@@ -435,9 +455,12 @@ class Restorer:
         intact = np.zeros((1, len(EVENTS)))
         if uid != self.unk_id:
             # A word the model knows (a syllable, or an abbreviation such as "tp" or "km"):
-            # reading it as written costs only the odds of its marked letters surviving.
+            # reading it as written costs the odds of its marked letters surviving, and for an
+            # abbreviation the odds of its being written so ("mt" for the acronym MT).
             intact[0, KEEP_BLOCK], intact[0, KEEP_MARKED] = self._n_block[uid], self._n_marked[uid]
             cand_parts.append(np.array([uid], dtype=np.int32))
+            if uid not in self._syllable_set:
+                const = self._shape_log10(word, self.vocab[uid]) * _LN10
         elif not form.strip("?"):
             # Lone placeholders may also be question marks set off by spaces.
             cand_parts.append(np.array([self.punct_id], dtype=np.int32))
