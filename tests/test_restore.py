@@ -223,6 +223,9 @@ def test_a_vanished_word_is_put_back_inside_and_at_the_start_of_a_line():
     # start of a line, one space before a lowercase word.
     out = vn_repair.repair(_CITY.format(gap="  ", start=" "))
     assert out == _CITY.format(gap=" ở ", start="Ở ").replace("xây dng", "xây dựng")
+    # A vanished first word alone, with no double space anywhere.
+    out = vn_repair.repair(_CITY.format(gap=" ở ", start=" "))
+    assert out == _CITY.format(gap=" ở ", start="Ở ").replace("xây dng", "xây dựng")
 
 
 def test_double_spaces_of_layout_are_left_alone():

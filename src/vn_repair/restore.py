@@ -230,10 +230,8 @@ class Restorer:
     # The other tables are built on first use, like the channel indexes, and kept.
     @functools.cached_property
     def _shapes(self) -> dict[str, tuple[int, int, int]]:
-        try:
-            return load_shape_table()
-        except (OSError, ValueError):
-            return {}
+        """How words that are not syllables are written (``vn_repair/data/shapes.tsv``)."""
+        return load_shape_table()
 
     def _shape_log10(self, written: str, unit: str) -> float:
         """log10 of how much less likely a word the model knows that is not a syllable (an
@@ -558,7 +556,7 @@ class Restorer:
         # whether the next word is lowercase).  A line that starts with one space, then a
         # lowercase word, is such a gap too: its first word may have vanished ("Ở mùa...").
         gaps: list[tuple[int, list[int | _Slot], int, bool]] = []
-        find_gaps = est.drop > 0 and "  " in text
+        find_gaps = est.drop > 0 and ("  " in text or "\n " in text or text.startswith(" "))
         # Sentences with an open position, as lists of positions: an int (a fixed unit) or a
         # _Slot.  Text repeats, so each distinct space-separated chunk is analysed once.
         sentences: list[list[int | _Slot]] = []
