@@ -19,7 +19,12 @@ The shape table answers the same loss from the other side: "mt" is a word the mo
 more likely "một" or "Một" with a letter lost.  It lists every word that is not a syllable
 and was seen at least --min-count times, with how often it was written in lowercase,
 capitalised (a single capital letter included) and in capitals; the row "<syllable>" gives
-the same counts for all syllables together.  Rebuilding gives the same bytes.
+the same counts for all syllables together.
+
+The name table (src/vn_repair/data/names.tsv) lists the pairs of syllables written both
+capitalised more often than not, the first inside a sentence: a name whose two syllables both
+lost their first letter ("?n ??" for "Ấn Độ") is capitalised as a whole.  Rebuilding gives
+the same bytes.
 """
 
 from __future__ import annotations
@@ -29,12 +34,15 @@ import gzip
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import NamedTuple
 
 from build_wordlist import DEFAULT_SHARED, ROOT, TRAIN_FILES  # the same training corpora
 
 from vn_repair.data_files import (
     CASE_TABLE_FORMAT,
     CASE_TABLE_NAME,
+    NAME_TABLE_FORMAT,
+    NAME_TABLE_NAME,
     SHAPE_SYLLABLE_ROW,
     SHAPE_TABLE_FORMAT,
     SHAPE_TABLE_NAME,
@@ -55,10 +63,20 @@ def _next_context(tokens: list, i: int) -> str:
     return "other"
 
 
-def count(paths: list[Path], lines_per_file: int) -> tuple[Counter, Counter, dict[str, list[int]]]:
+class Counts(NamedTuple):
+    caps: Counter  # (syllable, next) -> capitalised inside a sentence
+    totals: Counter  # (syllable, next) -> seen inside a sentence
+    shapes: dict[str, list[int]]  # word -> [lowercase, capitalised, capitals]
+    pair_caps: Counter  # (syllable, syllable) -> both capitalised, the first inside a sentence
+    pair_totals: Counter  # (syllable, syllable) -> seen so
+
+
+def count(paths: list[Path], lines_per_file: int) -> Counts:
     caps: Counter = Counter()
     totals: Counter = Counter()
     shapes: dict[str, list[int]] = {}
+    pair_caps: Counter = Counter()
+    pair_totals: Counter = Counter()
     for path in paths:
         with gzip.open(path, "rt", encoding="utf-8") as f:
             for n, line in enumerate(f):
@@ -76,11 +94,24 @@ def count(paths: list[Path], lines_per_file: int) -> tuple[Counter, Counter, dic
                             key = (lm_unit(t.text), _next_context(tokens, i))
                             totals[key] += 1
                             caps[key] += t.text[:1].isupper()
+                            nxt = _next_syllable(tokens, i)
+                            if nxt is not None:
+                                pair = (key[0], lm_unit(nxt))
+                                pair_totals[pair] += 1
+                                pair_caps[pair] += t.text[:1].isupper() and nxt[:1].isupper()
                         start = False
                     elif t.kind != "space" and token_unit(t.kind, t.text) == SENTENCE_END:
                         start = True
         print(f"{path}: {len(totals):,} (syllable, context) pairs so far", file=sys.stderr)
-    return caps, totals, shapes
+    return Counts(caps, totals, shapes, pair_caps, pair_totals)
+
+
+def _next_syllable(tokens: list, i: int) -> str | None:
+    """The syllable after word token i past one space, if there is one."""
+    if i + 2 < len(tokens) and tokens[i + 1].kind == "space" and tokens[i + 1].text == " " \
+            and tokens[i + 2].kind == "word" and is_valid_syllable(tokens[i + 2].text):
+        return tokens[i + 2].text
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -88,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--shared", type=Path, default=DEFAULT_SHARED)
     ap.add_argument("-o", "--output", type=Path, default=ROOT / "src" / "vn_repair" / "data" / CASE_TABLE_NAME)
     ap.add_argument("--shapes-output", type=Path, default=ROOT / "src" / "vn_repair" / "data" / SHAPE_TABLE_NAME)
+    ap.add_argument("--names-output", type=Path, default=ROOT / "src" / "vn_repair" / "data" / NAME_TABLE_NAME)
     ap.add_argument("--lines-per-file", type=int, default=100_000)
     ap.add_argument("--min-count", type=int, default=20)
     args = ap.parse_args(argv)
@@ -95,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
         ap.error(f"training corpora not found: {', '.join(missing)} (pass --shared)")
-    caps, totals, shapes = count(paths, args.lines_per_file)
+    caps, totals, shapes, pair_caps, pair_totals = count(paths, args.lines_per_file)
     rows = sorted((unit, ctx, caps[(unit, ctx)], total) for (unit, ctx), total in totals.items()
                   if total >= args.min_count and 2 * caps[(unit, ctx)] > total)
     with open(args.output, "w", encoding="utf-8", newline="\n") as out:
@@ -118,6 +150,18 @@ def main(argv: list[str] | None = None) -> int:
         out.write("# by scripts/build_case_table.py.  Columns: word (as a model unit), lower, title, upper.\n")
         out.writelines(f"{unit}\t{lo}\t{ti}\t{up}\n" for unit, lo, ti, up in shape_rows)
     print(f"{args.shapes_output}: {len(shape_rows):,} rows", file=sys.stderr)
+    name_rows = sorted((*pair, pair_caps[pair], total) for pair, total in pair_totals.items()
+                       if total >= args.min_count and 2 * pair_caps[pair] > total)
+    with open(args.names_output, "w", encoding="utf-8", newline="\n") as out:
+        out.write(f"# format: {NAME_TABLE_FORMAT}\n")
+        out.write("# Pairs of syllables written both capitalised more often than not, the first inside a\n")
+        out.write("# sentence (\"Ấn Độ\", \"Đà Nẵng\").  Counted on the first "
+                  f"{args.lines_per_file:,} lines of each of\n")
+        out.write(f"# {', '.join(TRAIN_FILES)}\n")
+        out.write(f"# (see MODEL.md for their sources and licences), min count {args.min_count},\n")
+        out.write("# by scripts/build_case_table.py.  Columns: first, second, both capitalised, total.\n")
+        out.writelines(f"{a}\t{b}\t{c}\t{total}\n" for a, b, c, total in name_rows)
+    print(f"{args.names_output}: {len(name_rows):,} rows", file=sys.stderr)
     return 0
 
 

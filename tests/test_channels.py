@@ -183,3 +183,17 @@ def test_ocr_mix_in_a_damaged_document():
     out = vn_repair.repair(damaged)
     assert out.startswith("Cuộc sống của người dân đã ổn định trở lại, nhiều gia đình đã có việc làm")
     assert "trước" in out
+
+
+def test_a_name_whose_syllables_all_lost_their_first_letter_is_capitalised_whole():
+    # cp1252 has neither Ấ nor Đ: "Ấn Độ" becomes "?n ??", and both capitals are gone.  The
+    # name table says the pair is written capitalised; "điều động" is not a name, and a
+    # neighbour whose own first letter is lost is not taken for a capitalised word.
+    text = ("Thủ tướng ?n ?? đã đến thăm Hà Nội và ký nhiều văn bản. Sau đó ông đi ?à N?ng ng?m c?nh. "
+            "Các ??n v? ?i?u ??ng l?c l??ng.")
+    assert vn_repair.repair(text) == ("Thủ tướng Ấn Độ đã đến thăm Hà Nội và ký nhiều văn bản. Sau đó ông "
+                                      "đi Đà Nẵng ngắm cảnh. Các đơn vị điều động lực lượng.")
+
+
+def test_a_sentence_after_an_opening_quote_starts_with_a_capital():
+    assert vn_repair.repair('Ông nói: "??t n??c mình còn nghèo".').startswith('Ông nói: "Đất nước')

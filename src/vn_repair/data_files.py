@@ -2,8 +2,8 @@
 
 data/wordlist.txt sits at the top of the repository (where people look for it) and is copied
 into the wheel as ``vn_repair/data/wordlist.txt``; an editable install finds it in the checkout.
-The case and shape tables live in the package itself (``vn_repair/data/case.tsv``,
-``vn_repair/data/shapes.tsv``).
+The case, name and shape tables live in the package itself (``vn_repair/data/case.tsv``,
+``names.tsv``, ``shapes.tsv``).
 """
 
 from __future__ import annotations
@@ -15,10 +15,13 @@ from pathlib import Path
 __all__ = [
     "CASE_TABLE_FORMAT",
     "CASE_TABLE_NAME",
+    "NAME_TABLE_FORMAT",
+    "NAME_TABLE_NAME",
     "SHAPE_SYLLABLE_ROW",
     "SHAPE_TABLE_FORMAT",
     "SHAPE_TABLE_NAME",
     "load_case_table",
+    "load_name_table",
     "load_shape_table",
     "load_wordlist",
     "shape_of",
@@ -30,6 +33,9 @@ WORDLIST_FORMAT = "vn-repair-wordlist"
 #: The case table (built by scripts/build_case_table.py) and the first line it starts with.
 CASE_TABLE_NAME = "case.tsv"
 CASE_TABLE_FORMAT = "vn-repair-case 1"
+#: The name table (built by the same script): pairs of syllables mostly written both capitalised.
+NAME_TABLE_NAME = "names.tsv"
+NAME_TABLE_FORMAT = "vn-repair-names 1"
 #: The shape table (built by the same script): how words that are not syllables are written.
 SHAPE_TABLE_NAME = "shapes.tsv"
 SHAPE_TABLE_FORMAT = "vn-repair-shapes 1"
@@ -105,3 +111,15 @@ def load_shape_table() -> dict[str, tuple[int, int, int]]:
             raise ValueError(f"{ref}:{n}: expected 'word<TAB>lower<TAB>title<TAB>upper', got {line!r}")
         out[row[0]] = (int(row[1]), int(row[2]), int(row[3]))
     return out
+
+
+@functools.cache
+def load_name_table() -> frozenset[tuple[str, str]]:
+    """The shipped name table: pairs of syllables (lowercase units) that are written both
+    capitalised more often than not, the first inside a sentence ("ấn", "độ")."""
+    ref = resources.files("vn_repair").joinpath("data", NAME_TABLE_NAME)
+    lines = ref.read_text(encoding="utf-8").split("\n")
+    if not lines or lines[0] != f"# format: {NAME_TABLE_FORMAT}":
+        raise ValueError(f"{ref}: not a {NAME_TABLE_FORMAT} file (first line {lines[:1]!r})")
+    return frozenset((row[0], row[1]) for row in (line.split("\t") for line in lines[1:])
+                     if len(row) >= 2 and not row[0].startswith("#"))

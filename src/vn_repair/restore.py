@@ -47,7 +47,14 @@ from .channels import (
     lookalike_variants,
 )
 from .config import Config
-from .data_files import SHAPE_SYLLABLE_ROW, load_case_table, load_shape_table, load_wordlist, shape_of
+from .data_files import (
+    SHAPE_SYLLABLE_ROW,
+    load_case_table,
+    load_name_table,
+    load_shape_table,
+    load_wordlist,
+    shape_of,
+)
 from .edits import Edit
 from .orthography import has_style_variant, is_valid_syllable, set_tone_style, tone_style_of
 from .tokenize import _TOKEN_RE, PLACEHOLDERS, PUNCT, SENTENCE_END, _is_plain_word, lm_unit, token_unit
@@ -60,6 +67,10 @@ _LETTER_RE = re.compile("[^\\W\\d_]|[?\N{REPLACEMENT CHARACTER}]")
 _EDGE_PUNCT = "\"'()[]{}<>.,;:!?…-–—“”‘’«»/*&%$#@+=|~^`"
 # Letters with a diacritic: Latin-1 and Latin Extended (à, ô, ư, đ...) and the U+1EA0 block.
 _NONASCII_LETTER_RE = re.compile("[\u00c0-\u024f\u1ea0-\u1ef9]")
+# A quotation opened after a colon: "Ông nói: “Đất nước..."
+_QUOTE_OPENS_RE = re.compile(':\\s?["“«]$')
+# The word that ends a stretch of text (letters, placeholders standing for letters).
+_LAST_WORD_RE = re.compile("(?:[^\\W\\d_]|[?\N{REPLACEMENT CHARACTER}])+$")
 
 # Log10 prior cost of reading an unknown word that some channel could have made as a genuine
 # foreign word, name or acronym: the language model's <unk> probability is shared by all of
@@ -260,6 +271,12 @@ class Restorer:
     def strip_placeholder_index(self) -> dict[str, np.ndarray]:
         """Stripped form with "?" → ids (:func:`~vn_repair.channels.build_strip_placeholder_index`)."""
         return build_strip_placeholder_index(self.vocab, self.syllable_ids)
+
+    @functools.cached_property
+    def name_table(self) -> frozenset[tuple[str, str]]:
+        """Pairs of syllables mostly written both capitalised (``vn_repair/data/names.tsv``,
+        built by scripts/build_case_table.py)."""
+        return load_name_table()
 
     @functools.cached_property
     def case_table(self) -> frozenset[tuple[str, str]]:
@@ -599,7 +616,11 @@ class Restorer:
                             has_slot = False
                         else:
                             cands, chan, kind_name, tok = item
-                            current.append(_Slot(pos + rel, tok, cands, chan, kind_name, not current))
+                            # First in its sentence, opening quotes and brackets aside; or
+                            # opening a quotation after a colon (capitalised 98% of the time).
+                            first = (not current or len(current) == 1 and current[0] == punct
+                                     or _QUOTE_OPENS_RE.search(text, max(0, pos + rel - 4), pos + rel) is not None)
+                            current.append(_Slot(pos + rel, tok, cands, chan, kind_name, first))
                             has_slot = True
                 pos += len(chunk) + 1
             if has_slot:
@@ -622,6 +643,8 @@ class Restorer:
         threshold = config.threshold
         unk, syllables = self.unk_id, self._syllable_set
         chosen: dict[int, int] = {}  # restored slots (by id) → the unit chosen
+        restored: dict[int, tuple[_Slot, str, str, float]] = {}  # by offset: slot, unit, output, posterior
+        lost_first: list[int] = []  # offsets of restored words whose first letter was lost
         for slot, best, conf in decided:
             cands = slot.cands
             if best == 0:
@@ -646,19 +669,51 @@ class Restorer:
                 out = _render(word, slot.text, config.tone_style)  # type: ignore[arg-type]
             else:  # the placement the damage shows, else the document's
                 out = _render(_spelling(word, slot.text, style or "new"), slot.text, "new")
+            restored[slot.start] = (slot, word, out, conf)
             first = slot.text[:1]
-            if out[:1] != first and (first.islower() or first in PLACEHOLDERS) and (
-                    slot.at_start or (word, _next_case(text, slot.start + len(slot.text))) in self.case_table):
-                # The word's first letter itself was lost ("Ảnh" → "nh", "ông" → "?ng"), and its
-                # case with it: a capital at the start of a sentence; inside one, where the word
-                # is mostly written so before what follows ("Ấn Độ", but "ông Nguyễn").
-                out = out[:1].upper() + out[1:]
+            if out[:1] != first and (first.islower() or first in PLACEHOLDERS):
+                lost_first.append(slot.start)
+        # The word's first letter itself was lost ("Ảnh" → "nh", "ông" → "?ng"), and its case
+        # with it: decided in text order, so that a word before it is final.
+        for start in sorted(lost_first):
+            slot, word, out, conf = restored[start]
+            if slot.at_start or self._capitalised_here(text, slot, word, restored):
+                restored[start] = (slot, word, out[:1].upper() + out[1:], conf)
+        for slot, _word, out, conf in restored.values():
             if out != slot.text:
                 edits.append(Edit(slot.start, slot.text, out, slot.kind, round(conf, 4)))
         if gaps:
             edits.extend(self._fill_gaps(text, gaps, chosen, est, threshold, self._layout_gap_rate(text, len(gaps), est)))
         edits.sort(key=lambda e: e.offset)
         return edits
+
+    def _capitalised_here(self, text: str, slot: _Slot, word: str,
+                          restored: dict[int, tuple[_Slot, str, str, float]]) -> bool:
+        """Whether restored ``word``, whose first letter (and so its case) was lost, is written
+        with a capital inside its sentence: where it mostly is before what follows ("ông
+        Nguyễn", but "Ấn Độ": ``case.tsv``), or where it and a neighbour are mostly written
+        both capitalised ("?n ??" is "Ấn Độ", the second after a capitalised first:
+        ``names.tsv``).  Neighbours are read as restored where they were."""
+        end = slot.start + len(slot.text)
+        nxt = restored.get(end + 1) if text[end : end + 1] == " " else None
+        after = _next_case(text, end)
+        if nxt is not None and nxt[2][:1] != nxt[0].text[:1]:
+            # The next word lost its first letter too, so its case is not written; unless the
+            # two make a name (below), it is a lowercase word like most.
+            after = "low"
+        if (word, after) in self.case_table:
+            return True
+        names = self.name_table
+        if nxt is not None and (word, nxt[1]) in names:
+            return True
+        if slot.start >= 2 and text[slot.start - 1] == " ":
+            m = _LAST_WORD_RE.search(text, max(0, slot.start - 40), slot.start - 1)
+            if m is not None:
+                prev = restored.get(m.start())
+                prev_unit, prev_out = (prev[1], prev[2]) if prev is not None else (lm_unit(m.group()), m.group())
+                if prev_out[:1].isupper() and (prev_unit, word) in names:
+                    return True
+        return False
 
     def _layout_gap_rate(self, text: str, double: int, est: DamageEstimate) -> float:
         """How often this document's layout leaves a double space between words: the double
