@@ -5,7 +5,8 @@ often each other word (abbreviations, acronyms, foreign words) is written in low
 capitalised and in capitals.
 
     python scripts/build_case_table.py [--shared ../shared] [-o src/vn_repair/data/case.tsv]
-        [--shapes-output src/vn_repair/data/shapes.tsv] [--lines-per-file 100000] [--min-count 20]
+        [--shapes-output src/vn_repair/data/shapes.tsv] [--names-output src/vn_repair/data/names.tsv]
+        [--lines-per-file 100000] [--min-count 20]
 
 When damage takes a word's first letter ("?ng" for "ông", "nh" for "Ảnh"), its case is gone
 with it.  The restorer then asks this table: inside a sentence, is this syllable mostly

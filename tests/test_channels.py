@@ -193,6 +193,8 @@ def test_a_name_whose_syllables_all_lost_their_first_letter_is_capitalised_whole
             "Các ??n v? ?i?u ??ng l?c l??ng.")
     assert vn_repair.repair(text) == ("Thủ tướng Ấn Độ đã đến thăm Hà Nội và ký nhiều văn bản. Sau đó ông "
                                       "đi Đà Nẵng ngắm cảnh. Các đơn vị điều động lực lượng.")
+    # A neighbour written in lowercase is no name: both stay lowercase.
+    assert "đi đà nẵng ngắm" in vn_repair.repair(text.replace("?à N?ng", "?à n?ng"))
 
 
 def test_a_sentence_after_an_opening_quote_starts_with_a_capital():

@@ -495,3 +495,9 @@ def compose_edits_slow(original: str, first: list[Edit], second: list[Edit]) -> 
     result.extend(e for i, (_, _, e) in enumerate(regions) if i not in used)
     result.sort(key=lambda e: (e.offset, e.end))
     return result
+
+
+def test_a_line_of_invisible_characters_alone_is_removed_without_error():
+    # Found by hypothesis: the last line emptied by the step used to fail the line-count check.
+    assert vn_repair.normalize("\ufeff") == ""
+    assert vn_repair.normalize("a\n\ufeff") == "a\n"

@@ -245,3 +245,23 @@ def test_an_abbreviation_written_unlike_itself_is_a_damaged_word():
     assert "nguồn dồn về" in out and "trường vẫn miệt" in out and "ngập nước." in out
     # Written as the acronym is written, it stays.
     assert "DN" in vn_repair.repair(doc.replace("nguồn dn về", "nguồn DN về"))
+
+
+def test_a_word_put_back_at_the_start_of_a_line_takes_the_capital():
+    # "Ở" vanished and "ấp" lost its first letter: the capital goes to the word put back.
+    head = "\n".join(_CITY.format(gap="  ", start="Ở ").split("\n")[:3])
+    out = vn_repair.repair(head + "\n p này, nhiều hộ dân đã chuyển đi nơi khác.")
+    assert out.endswith("\nỞ ấp này, nhiều hộ dân đã chuyển đi nơi khác.")
+
+
+def test_wrapped_indented_lines_are_not_taken_for_vanished_words():
+    lines = ["Người dân Hà Nội đã quen với cảnh tắc đường vào giờ cao điểm và các chuyên gia cho rằng cần giảm áp lực",
+             "đây. Nhiều gia đình chọn sống ở ngoại thành để tránh khói bụi và tiếng ồn, còn thành phố đang xây dng",
+             "thêm đường vành đai và cải tạo nhiều tuyến phố cũ."]
+    doc = "\n".join(" " + line for line in lines)
+    assert vn_repair.repair(doc) == doc.replace("xây dng", "xây dựng")
+
+
+def test_an_abbreviation_capitalised_at_the_start_of_a_sentence_stays():
+    doc = _CITY.format(gap=" ở ", start="Ở ") + "\nKm cuối cùng của tuyến đường bị ngập."
+    assert vn_repair.repair(doc).endswith("\nKm cuối cùng của tuyến đường bị ngập.")

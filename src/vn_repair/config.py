@@ -49,9 +49,9 @@ class Config:
         Override the estimated per-letter damage rate (0 < rate <= 1); ``None`` estimates it.
     ``threshold``
         Least posterior probability for replacing a word that is itself a valid syllable
-        ("đo" → "đạo"; 0 <= threshold < 1, default 0.5: the replacement must be likelier
-        than not).  A non-word is replaced whenever a restoration is likelier than the written
-        form.
+        ("đo" → "đạo"; 0 <= threshold < 1, default 0.5: the replacement must be at least
+        as likely as not; a tie keeps the word as written).  A non-word is replaced whenever a
+        restoration is likelier than the written form.
     ``model``
         Path of a model file made by ``vn-repair train``; ``None`` uses the embedded default.
     """

@@ -74,16 +74,29 @@ def load_wordlist() -> dict[str, int]:
     return out
 
 
+def _table_rows(name: str, format_line: str, columns: int) -> list[list[str]]:
+    """The tab-separated rows of packaged table ``name`` (comment lines skipped), after
+    checking that it starts with ``# format: {format_line}`` and each row has ``columns``."""
+    ref = resources.files("vn_repair").joinpath("data", name)
+    lines = ref.read_text(encoding="utf-8").split("\n")
+    if not lines or lines[0] != f"# format: {format_line}":
+        raise ValueError(f"{ref}: not a {format_line} file (first line {lines[:1]!r})")
+    rows = []
+    for n, line in enumerate(lines[1:], 2):
+        if not line or line.startswith("#"):
+            continue
+        row = line.split("\t")
+        if len(row) != columns:
+            raise ValueError(f"{ref}:{n}: expected {columns} tab-separated columns, got {line!r}")
+        rows.append(row)
+    return rows
+
+
 @functools.cache
 def load_case_table() -> frozenset[tuple[str, str]]:
     """The shipped case table: (syllable, what follows) pairs that are written with a capital
     inside a sentence more often than not; what follows is "cap", "low" or "other"."""
-    ref = resources.files("vn_repair").joinpath("data", CASE_TABLE_NAME)
-    lines = ref.read_text(encoding="utf-8").split("\n")
-    if not lines or lines[0] != f"# format: {CASE_TABLE_FORMAT}":
-        raise ValueError(f"{ref}: not a {CASE_TABLE_FORMAT} file (first line {lines[:1]!r})")
-    return frozenset((row[0], row[1]) for row in (line.split("\t") for line in lines[1:])
-                     if len(row) >= 2 and not row[0].startswith("#"))
+    return frozenset((row[0], row[1]) for row in _table_rows(CASE_TABLE_NAME, CASE_TABLE_FORMAT, 4))
 
 
 def shape_of(word: str) -> int:
@@ -98,28 +111,12 @@ def shape_of(word: str) -> int:
 def load_shape_table() -> dict[str, tuple[int, int, int]]:
     """The shipped shape table: model unit → how often it is written (lower, title, upper);
     the key :data:`SHAPE_SYLLABLE_ROW` holds the counts of all syllables together."""
-    ref = resources.files("vn_repair").joinpath("data", SHAPE_TABLE_NAME)
-    lines = ref.read_text(encoding="utf-8").split("\n")
-    if not lines or lines[0] != f"# format: {SHAPE_TABLE_FORMAT}":
-        raise ValueError(f"{ref}: not a {SHAPE_TABLE_FORMAT} file (first line {lines[:1]!r})")
-    out: dict[str, tuple[int, int, int]] = {}
-    for n, line in enumerate(lines[1:], 2):
-        if not line or line.startswith("#"):
-            continue
-        row = line.split("\t")
-        if len(row) != 4:
-            raise ValueError(f"{ref}:{n}: expected 'word<TAB>lower<TAB>title<TAB>upper', got {line!r}")
-        out[row[0]] = (int(row[1]), int(row[2]), int(row[3]))
-    return out
+    return {row[0]: (int(row[1]), int(row[2]), int(row[3]))
+            for row in _table_rows(SHAPE_TABLE_NAME, SHAPE_TABLE_FORMAT, 4)}
 
 
 @functools.cache
 def load_name_table() -> frozenset[tuple[str, str]]:
     """The shipped name table: pairs of syllables (lowercase units) that are written both
     capitalised more often than not, the first inside a sentence ("ấn", "độ")."""
-    ref = resources.files("vn_repair").joinpath("data", NAME_TABLE_NAME)
-    lines = ref.read_text(encoding="utf-8").split("\n")
-    if not lines or lines[0] != f"# format: {NAME_TABLE_FORMAT}":
-        raise ValueError(f"{ref}: not a {NAME_TABLE_FORMAT} file (first line {lines[:1]!r})")
-    return frozenset((row[0], row[1]) for row in (line.split("\t") for line in lines[1:])
-                     if len(row) >= 2 and not row[0].startswith("#"))
+    return frozenset((row[0], row[1]) for row in _table_rows(NAME_TABLE_NAME, NAME_TABLE_FORMAT, 4))

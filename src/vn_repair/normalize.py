@@ -427,18 +427,30 @@ def _trim(a: str, b: str) -> tuple[int, int]:
     return p, s
 
 
+def _lines(text: str) -> list[str]:
+    """``text`` as lines with their breaks, and the text after the last break as a last line
+    even when empty: a line of invisible characters alone stays a line when they are removed."""
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[-1][-1:] in _LINE_BREAKS:
+        lines.append("")
+    return lines
+
+
+_LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
+
+
 def _normalize_forms(text: str, config: Config, at_line_start: bool, base: int = 0) -> tuple[str, list[Edit]]:
     """``text`` after every step but the encoding fix, and the edits (offsets into ``text``
     plus ``base``).  Changed lines are found first (no step adds or removes a line break), then
     the changed words within them, so sparse changes cost little beyond the steps themselves."""
-    lines0 = lines = text.splitlines(keepends=True)
+    lines0 = lines = _lines(text)
     current = text
     kinds_at: dict[tuple[int, int], str] = {}
     for kind, step in _steps(config, at_line_start):
         new = step(current)
         if new == current:
             continue
-        new_lines = new.splitlines(keepends=True)
+        new_lines = _lines(new)
         if len(new_lines) != len(lines):  # pragma: no cover - a step broke the invariant above
             raise AssertionError(f"normalization step {kind!r} changed the line breaks of the text")
         for li in [i for i, (a, b) in enumerate(zip(lines, new_lines)) if a != b]:

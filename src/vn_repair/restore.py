@@ -68,9 +68,9 @@ _EDGE_PUNCT = "\"'()[]{}<>.,;:!?…-–—“”‘’«»/*&%$#@+=|~^`"
 # Letters with a diacritic: Latin-1 and Latin Extended (à, ô, ư, đ...) and the U+1EA0 block.
 _NONASCII_LETTER_RE = re.compile("[\u00c0-\u024f\u1ea0-\u1ef9]")
 # A quotation opened after a colon: "Ông nói: “Đất nước..."
-_QUOTE_OPENS_RE = re.compile(':\\s?["“«]$')
+_QUOTE_OPENS_RE = re.compile(':\\s?["“«]\\Z')
 # The word that ends a stretch of text (letters, placeholders standing for letters).
-_LAST_WORD_RE = re.compile("(?:[^\\W\\d_]|[?\N{REPLACEMENT CHARACTER}])+$")
+_LAST_WORD_RE = re.compile("(?:[^\\W\\d_]|[?\N{REPLACEMENT CHARACTER}])+\\Z")
 
 # Log10 prior cost of reading an unknown word that some channel could have made as a genuine
 # foreign word, name or acronym: the language model's <unk> probability is shared by all of
@@ -253,8 +253,12 @@ class Restorer:
         if counts is None or syllables is None:
             return 0.0
         k = shape_of(written)
-        unit_p = (counts[k] + 1) / (sum(counts) + 3)
-        syllable_p = (syllables[k] + 1) / (sum(syllables) + 3)
+        # Capitalised may only mean the start of a sentence (not known here, the analysis is
+        # kept across positions), where any word is: read it as lowercase or capitalised.
+        # "Km" at the start of a sentence stays "Km"; "Mt" is still rare either way.
+        cols = (0, 1) if k == 1 else (k,)
+        unit_p = (sum(counts[c] for c in cols) + 1) / (sum(counts) + 3)
+        syllable_p = (sum(syllables[c] for c in cols) + 1) / (sum(syllables) + 3)
         return min(0.0, math.log10(unit_p / syllable_p))
 
     @functools.cached_property
@@ -644,7 +648,7 @@ class Restorer:
         unk, syllables = self.unk_id, self._syllable_set
         chosen: dict[int, int] = {}  # restored slots (by id) → the unit chosen
         restored: dict[int, tuple[_Slot, str, str, float]] = {}  # by offset: slot, unit, output, posterior
-        lost_first: list[int] = []  # offsets of restored words whose first letter was lost
+        lost_first: set[int] = set()  # offsets of restored words whose first letter was lost
         for slot, best, conf in decided:
             cands = slot.cands
             if best == 0:
@@ -672,39 +676,43 @@ class Restorer:
             restored[slot.start] = (slot, word, out, conf)
             first = slot.text[:1]
             if out[:1] != first and (first.islower() or first in PLACEHOLDERS):
-                lost_first.append(slot.start)
+                lost_first.add(slot.start)
+        # Words that vanished whole go back first: a word after one put back at the start of a
+        # sentence no longer starts it.
+        if gaps:
+            edits.extend(self._fill_gaps(text, gaps, chosen, est, threshold))
+        inserted_before = {e.offset + 1 for e in edits}
         # The word's first letter itself was lost ("Ảnh" → "nh", "ông" → "?ng"), and its case
         # with it: decided in text order, so that a word before it is final.
         for start in sorted(lost_first):
             slot, word, out, conf = restored[start]
-            if slot.at_start or self._capitalised_here(text, slot, word, restored):
+            at_start = slot.at_start and start not in inserted_before
+            if at_start or self._capitalised_here(text, slot, word, restored, lost_first):
                 restored[start] = (slot, word, out[:1].upper() + out[1:], conf)
         for slot, _word, out, conf in restored.values():
             if out != slot.text:
                 edits.append(Edit(slot.start, slot.text, out, slot.kind, round(conf, 4)))
-        if gaps:
-            edits.extend(self._fill_gaps(text, gaps, chosen, est, threshold, self._layout_gap_rate(text, len(gaps), est)))
         edits.sort(key=lambda e: e.offset)
         return edits
 
     def _capitalised_here(self, text: str, slot: _Slot, word: str,
-                          restored: dict[int, tuple[_Slot, str, str, float]]) -> bool:
+                          restored: dict[int, tuple[_Slot, str, str, float]], lost_first: set[int]) -> bool:
         """Whether restored ``word``, whose first letter (and so its case) was lost, is written
         with a capital inside its sentence: where it mostly is before what follows ("ông
         Nguyễn", but "Ấn Độ": ``case.tsv``), or where it and a neighbour are mostly written
         both capitalised ("?n ??" is "Ấn Độ", the second after a capitalised first:
-        ``names.tsv``).  Neighbours are read as restored where they were."""
+        ``names.tsv``).  Neighbours are read as restored where they were; ``lost_first`` holds
+        the offsets of the restored words whose first letter was lost."""
         end = slot.start + len(slot.text)
         nxt = restored.get(end + 1) if text[end : end + 1] == " " else None
-        after = _next_case(text, end)
-        if nxt is not None and nxt[2][:1] != nxt[0].text[:1]:
-            # The next word lost its first letter too, so its case is not written; unless the
-            # two make a name (below), it is a lowercase word like most.
-            after = "low"
+        next_lost = nxt is not None and end + 1 in lost_first
+        # A next word that lost its first letter too has no written case; unless the two make
+        # a name (below), it is a lowercase word like most.
+        after = "low" if next_lost else _next_case(text, end)
         if (word, after) in self.case_table:
             return True
         names = self.name_table
-        if nxt is not None and (word, nxt[1]) in names:
+        if nxt is not None and (next_lost or nxt[0].text[:1].isupper()) and (word, nxt[1]) in names:
             return True
         if slot.start >= 2 and text[slot.start - 1] == " ":
             m = _LAST_WORD_RE.search(text, max(0, slot.start - 40), slot.start - 1)
@@ -739,12 +747,13 @@ class Restorer:
         return re.compile(f"(?<![^\\W\\d_])(?:{body})(?![^\\W\\d_])")
 
     def _fill_gaps(self, text: str, gaps: list[tuple[int, list[int | _Slot], int, bool]], chosen: dict[int, int],
-                   est: DamageEstimate, threshold: float, layout_rate: float) -> list[Edit]:
+                   est: DamageEstimate, threshold: float) -> list[Edit]:
         """Words that vanished whole: a one-letter word made only of a dropped letter ("ở")
-        leaves a double space.  Layout leaves double spaces too, so a word is put back only
-        where the model finds it far likelier than the gap, weighed by the drop rate against
-        ``layout_rate``, how often this document's layout leaves one.  At the start of a
-        sentence only before a lowercase word, and in capitals."""
+        leaves a double space, or one space at the start of a line.  Layout leaves those too,
+        so a word is put back only where the model finds it far likelier than the gap, weighed
+        by the drop rate against how often this document's layout leaves one (double spaces
+        and indented lines apart).  At the start of a sentence only before a lowercase word,
+        and in capitals."""
         vanishing = self.vanishing_ids
         if not vanishing.size:
             return []
@@ -766,6 +775,8 @@ class Restorer:
             right = [unit(seq, i + j) for j in range(ctx)]
             if right[0] in (self.eos_id, self.punct_id) or left[-1] == self.bos_id and not next_lower:
                 continue
+            if offset and text[offset - 1] == "\n" and _last_char_before(text, offset - 1) not in _SENTENCE_CLOSERS:
+                continue  # a line that goes on from the one before (wrapped text), not a sentence start
             rows.append((offset, *left, *right))
         if not rows:
             return []
@@ -779,16 +790,24 @@ class Restorer:
         seq_with = rep[:ctx] + [v] + rep[ctx:]
         with_word = sum(self._lm_seq(seq_with[e - ctx : e], seq_with[e]) for e in range(ctx, 2 * ctx + 1))
         without = sum(self._lm_seq(cols[e - ctx : e], cols[e]) for e in range(ctx, 2 * ctx))
+        at_line_start = np.array([r[0] == 0 or text[r[0] - 1] == "\n" for r in rows])
+        double = sum(1 for offset, *_ in gaps if offset and text[offset - 1] != "\n")
         # A vanished word leaves a double space only where layout left single spaces on both
         # sides of it: in a document that doubles every gap, a double space says nothing.
-        prior = math.log(max(est.drop, 1e-9)) + 2 * math.log1p(-min(layout_rate, 0.999)) - math.log(layout_rate)
+        inside = self._layout_gap_rate(text, double, est)
+        prior = math.log(max(est.drop, 1e-9)) + 2 * math.log1p(-min(inside, 0.999)) - math.log(inside)
         gain = with_word.reshape(n, k) - without[:, None] + prior
-        # At the start of a line, a lowercase word is evidence too: without a vanished word the
-        # line would start in lowercase, which the model (it sees lowercase units only) cannot
-        # weigh; the document's own lines say how often that happens.
-        at_start = np.array([r[0] == 0 or text[r[0] - 1] == "\n" for r in rows])
-        if at_start.any():
-            gain[at_start] -= math.log(_lowercase_start_rate(text))
+        if at_line_start.any():
+            # At the start of a line the gap is one space, and the layout's rate is that of
+            # lines indented by one space.  A lowercase word there is evidence too: without a
+            # vanished word the line would start in lowercase, which the model (it sees
+            # lowercase units only) cannot weigh; the document's own lines say how often that
+            # happens.
+            indent = _line_start_rate(text, lambda line: line[:1] == " " and line[1:2] not in (" ", ""),
+                                      INDENT_PRIOR)
+            lowercase = _line_start_rate(text, lambda line: line.lstrip()[:1].islower(), LOWERCASE_START_PRIOR)
+            gain[at_line_start] += (math.log(max(est.drop, 1e-9)) + math.log1p(-min(indent, 0.999))
+                                    - math.log(indent) - math.log(lowercase) - prior)
         best = gain.argmax(axis=1)
         out = []
         for (offset, *context), b, g in zip(rows, best, gain[np.arange(n), best]):
@@ -980,19 +999,30 @@ _END = object()
 _ZERO = np.zeros(1)
 
 
-# Lines that start with a lowercase letter, a Beta prior (mean 0.05) for the share a document
-# shows: news and most prose start their lines with a capital; text broken mid-sentence
-# (extracted from PDFs) does not.
+# Lines that start with a lowercase letter, and lines indented by one space: Beta priors (means
+# 0.05 and 0.02) for the share a document shows.  News and most prose start their lines with a
+# capital and no space; text broken mid-sentence (extracted from PDFs) or indented does not,
+# and there a line goes on from the one before (see _SENTENCE_CLOSERS).
 LOWERCASE_START_PRIOR = (1.0, 19.0)
+INDENT_PRIOR = (1.0, 49.0)
+# What ends the line before a line whose first word may have vanished ("" for no text before).
+_SENTENCE_CLOSERS = frozenset(('', '.', '!', '?', ':', '"', '”', '»', ')', '…'))
 
 
-def _lowercase_start_rate(text: str) -> float:
-    """Share of the non-empty lines of ``text`` whose first letter is lowercase, with the prior
-    LOWERCASE_START_PRIOR."""
-    starts = [line.lstrip()[:1] for line in text.split("\n")]
-    starts = [c for c in starts if c.isalpha()]
-    a, b = LOWERCASE_START_PRIOR
-    return (sum(c.islower() for c in starts) + a) / (len(starts) + a + b)
+def _last_char_before(text: str, end: int) -> str:
+    """The last character before ``end`` that is not whitespace ("" if none)."""
+    i = end - 1
+    while i >= 0 and text[i].isspace():
+        i -= 1
+    return text[i] if i >= 0 else ""
+
+
+def _line_start_rate(text: str, test: Callable[[str], bool], prior: tuple[float, float]) -> float:
+    """Share of the lines of ``text`` that hold a letter for which ``test(line)`` holds, with the
+    Beta ``prior``."""
+    lines = [line for line in text.split("\n") if _LETTER_RE.search(line)]
+    a, b = prior
+    return (sum(1 for line in lines if test(line)) + a) / (len(lines) + a + b)
 
 
 def _merge_edge_placeholders(toks: list[tuple[str, str, int]]) -> list[tuple[str, str, int]]:
@@ -1107,8 +1137,9 @@ def _scaled(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
 
 # Both forward-backward passes below run in probabilities, rescaled at every step, rather than
 # in logarithms: a step is then a product and a sum, with no exp and log per cell, and the
-# scale factors cancel in the posteriors.  Every factor is at least about 1e-40 (n-gram
-# probabilities are above 1e-20, channel scores are scaled per position), far from underflow.
+# scale factors cancel in the posteriors.  A factor is an n-gram probability (with backoff
+# weights, down to about 1e-35) times a channel score scaled per position: products of a few
+# such stay far above float64's 1e-308, and every step is rescaled to sum to 1.
 
 def _forward_backward_bigram(tables: np.ndarray, chan: np.ndarray) -> np.ndarray:
     """Posterior probabilities per position for a batch of first-order chains: ``chan`` is
