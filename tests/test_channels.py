@@ -199,3 +199,16 @@ def test_a_name_whose_syllables_all_lost_their_first_letter_is_capitalised_whole
 
 def test_a_sentence_after_an_opening_quote_starts_with_a_capital():
     assert vn_repair.repair('Ông nói: "??t n??c mình còn nghèo".').startswith('Ông nói: "Đất nước')
+
+
+def test_the_stripped_line_screen_is_the_same_for_short_and_long_texts(monkeypatch):
+    from vn_repair import restore
+
+    r = restore.get_restorer(None)
+    text = ("Người dân Hà Nội đã quen với cảnh tắc đường vào giờ cao điểm.\n"
+            "Viet Nam xay dung nen kinh te thi truong\n\nok\n"
+            "Nhieu gia dinh chon song o ngoai thanh de tranh khoi bui.")
+    raw = text.encode("utf-8")
+    short = restore._stripped_lines(text, raw, lambda: r.strip_index)
+    monkeypatch.setattr(restore, "_SCREEN_WITH_NUMPY_FROM", 0)
+    assert restore._stripped_lines(text, raw, lambda: r.strip_index) == short == {1, 4}

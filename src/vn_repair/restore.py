@@ -1229,24 +1229,29 @@ def _count_placeholders(text: str) -> int:
     return n
 
 
+_SCREEN_WITH_NUMPY_FROM = 20_000  # bytes
+
+
 def _stripped_lines(text: str, raw: bytes, strip_index: Callable[[], dict[str, np.ndarray]]) -> set[int]:
     """Lines (by number) that read as Vietnamese with its marks stripped: enough words, almost
     none marked, and most of them the stripped form of a known syllable (``strip_index()``,
     asked for only when a line gets that far).  ``raw`` is ``text`` in UTF-8."""
-    # Cheap screen first, over all lines at once: UTF-8 continuation bytes count the marked
-    # letters.  U+FFFD (three bytes) fails it too: it stands for a marked letter that was
-    # replaced, so the plain letters around it are as written, not stripped.
-    b = np.frombuffer(raw, dtype=np.uint8)
-    ends = np.append(np.flatnonzero(b == 10), len(b))
-    starts = np.concatenate(([0], ends[:-1] + 1))
-    extra = np.concatenate(([0], np.cumsum((b & 0xC0) == 0x80)))
-    spaces = np.concatenate(([0], np.cumsum(b == 32)))
-    passing = (extra[ends] - extra[starts]) <= 0.1 * (spaces[ends] - spaces[starts]) + 4
-    out: set[int] = set()
-    if not passing.any():
-        return out
+    # Cheap screen first: UTF-8 bytes beyond one per character count the marked letters.
+    # U+FFFD (three bytes) fails it too: it stands for a marked letter that was replaced, so
+    # the plain letters around it are as written, not stripped.
     lines = text.split("\n")
-    for n in np.flatnonzero(passing).tolist():
+    if len(raw) < _SCREEN_WITH_NUMPY_FROM:  # a short text: numpy's set-up would cost more
+        passing = [n for n, line in enumerate(lines)
+                   if len(line.encode("utf-8", "surrogatepass")) - len(line) <= 0.1 * line.count(" ") + 4]
+    else:  # over all lines at once: continuation bytes and spaces per line
+        b = np.frombuffer(raw, dtype=np.uint8)
+        ends = np.append(np.flatnonzero(b == 10), len(b))
+        starts = np.concatenate(([0], ends[:-1] + 1))
+        extra = np.concatenate(([0], np.cumsum((b & 0xC0) == 0x80)))
+        spaces = np.concatenate(([0], np.cumsum(b == 32)))
+        passing = np.flatnonzero((extra[ends] - extra[starts]) <= 0.1 * (spaces[ends] - spaces[starts]) + 4).tolist()
+    out: set[int] = set()
+    for n in passing:
         line = lines[n]
         if "\N{REPLACEMENT CHARACTER}" in line:
             continue
