@@ -12,6 +12,7 @@ from vn_repair.orthography import (
     set_tone_style,
     strip_marks,
     strip_tone,
+    tone_spellings,
     tone_style_of,
 )
 
@@ -41,6 +42,7 @@ def test_tone_moves_keep_identity_over_inventory():
         assert parse_syllable(old) == parse_syllable(word)
         assert set_tone_style(old, "new") == word
         assert strip_marks(old) == strip_marks(word)
+        assert tone_spellings(word) == {word, old}
 
 
 @pytest.mark.parametrize("word", ["dng", "đn", "bưc", "đng", "cng", "th", "hcm", "kan", "ghà",

@@ -32,7 +32,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .orthography import has_style_variant, set_tone_style, strip_marks
+from .orthography import strip_marks, tone_spellings
 
 __all__ = [
     "BEST_FIT",
@@ -197,8 +197,7 @@ def build_index(vocab: Sequence[str], syllable_ids: Iterable[int], channels: Ite
     acc: dict[str, dict[int, tuple[int, ...]]] = {}
     for i in syllable_ids:
         word = vocab[i]
-        spellings = {word, set_tone_style(word, "old")} if has_style_variant(word) else {word}
-        for spelling in spellings:
+        for spelling in tone_spellings(word):
             for form, counts in damaged_forms(spelling, chans):
                 if counts[DROP] + counts[PLACEHOLDER] + counts[LOOKALIKE] + counts[PLACEHOLDER_MARKED] == 0:
                     continue
@@ -235,8 +234,7 @@ class DropForms:
         groups: dict[str, list[str]] = {}
         for i in syllable_ids:
             word = vocab[i]
-            spellings = {word, set_tone_style(word, "old")} if has_style_variant(word) else {word}
-            for spelling in spellings:
+            for spelling in tone_spellings(word):
                 skeleton = spelling.translate(_BLOCK_DELETE)
                 if skeleton != spelling:
                     groups.setdefault(skeleton, []).append(spelling)

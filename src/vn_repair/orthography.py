@@ -30,6 +30,7 @@ __all__ = [
     "set_tone_style",
     "strip_marks",
     "strip_tone",
+    "tone_spellings",
     "tone_style_of",
 ]
 
@@ -306,6 +307,11 @@ _STYLE_ENDINGS = tuple(
 def has_style_variant(word: str) -> bool:
     """Cheap test: could :func:`set_tone_style` write lowercase ``word`` another way?"""
     return word.endswith(_STYLE_ENDINGS)
+
+
+def tone_spellings(word: str) -> set[str]:
+    """Lowercase syllable ``word`` in every tone placement it has: {"hòa", "hoà"}, {"việt"}."""
+    return {word, set_tone_style(word, "old")} if has_style_variant(word) else {word}
 
 
 @lru_cache(maxsize=1 << 15)

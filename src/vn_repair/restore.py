@@ -56,7 +56,7 @@ from .data_files import (
     shape_of,
 )
 from .edits import Edit
-from .orthography import has_style_variant, is_valid_syllable, set_tone_style, tone_style_of
+from .orthography import has_style_variant, is_valid_syllable, set_tone_style, tone_spellings, tone_style_of
 from .tokenize import _TOKEN_RE, PLACEHOLDERS, PUNCT, SENTENCE_END, _is_plain_word, lm_unit, token_unit
 
 __all__ = ["DamageEstimate", "Restorer"]
@@ -1275,7 +1275,7 @@ _CP1252_MARKED = frozenset("àáâãèéêìíòóôõùúý")
 def _fits_code_page(unit: str, written: str) -> bool:
     """Could cp1252 (read back as UTF-8) have made ``written`` of the syllable ``unit``, in
     either tone placement?  U+FFFD must stand for a letter cp1252 has, "?" for one it lacks."""
-    for spelling in {unit, set_tone_style(unit, "old")}:
+    for spelling in tone_spellings(unit):
         if len(spelling) != len(written):
             continue
         for s, w in zip(spelling, written):
