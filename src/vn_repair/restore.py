@@ -770,17 +770,21 @@ class Restorer:
 
         ctx = self.ctx
         rows = []
+        starts: list[tuple[int, bool, bool]] = []  # offset, at a line's start, at a sentence's
         for offset, seq, i, next_lower in gaps:
             left = [unit(seq, i - j) for j in range(ctx, 0, -1)]
             right = [unit(seq, i + j) for j in range(ctx)]
-            if right[0] in (self.eos_id, self.punct_id) or left[-1] == self.bos_id and not next_lower:
+            sentence_start = left[-1] == self.bos_id
+            if right[0] in (self.eos_id, self.punct_id) or sentence_start and not next_lower:
                 continue
-            if offset and text[offset - 1] == "\n" and _last_char_before(text, offset - 1) not in _SENTENCE_CLOSERS:
+            line_start = _at_line_start(text, offset)
+            if line_start and _last_char_before(text, offset - 1) not in _SENTENCE_CLOSERS:
                 continue  # a line that goes on from the one before (wrapped text), not a sentence start
-            rows.append((offset, *left, *right))
+            starts.append((offset, line_start, sentence_start))
+            rows.append(left + right)
         if not rows:
             return []
-        arr = np.array([r[1:] for r in rows], dtype=np.int64)
+        arr = np.array(rows, dtype=np.int64)
         n, k = len(rows), len(vanishing)
         cols = [arr[:, j] for j in range(2 * ctx)]
         rep = [np.repeat(c, k) for c in cols]
@@ -790,8 +794,8 @@ class Restorer:
         seq_with = rep[:ctx] + [v] + rep[ctx:]
         with_word = sum(self._lm_seq(seq_with[e - ctx : e], seq_with[e]) for e in range(ctx, 2 * ctx + 1))
         without = sum(self._lm_seq(cols[e - ctx : e], cols[e]) for e in range(ctx, 2 * ctx))
-        at_line_start = np.array([r[0] == 0 or text[r[0] - 1] == "\n" for r in rows])
-        double = sum(1 for offset, *_ in gaps if offset and text[offset - 1] != "\n")
+        at_line_start = np.array([line_start for _, line_start, _ in starts])
+        double = sum(1 for offset, *_ in gaps if not _at_line_start(text, offset))
         # A vanished word leaves a double space only where layout left single spaces on both
         # sides of it: in a document that doubles every gap, a double space says nothing.
         inside = self._layout_gap_rate(text, double, est)
@@ -803,18 +807,16 @@ class Restorer:
             # vanished word the line would start in lowercase, which the model (it sees
             # lowercase units only) cannot weigh; the document's own lines say how often that
             # happens.
-            indent = _line_start_rate(text, lambda line: line[:1] == " " and line[1:2] not in (" ", ""),
-                                      INDENT_PRIOR)
-            lowercase = _line_start_rate(text, lambda line: line.lstrip()[:1].islower(), LOWERCASE_START_PRIOR)
+            indent, lowercase = _line_start_rates(text)
             gain[at_line_start] += (math.log(max(est.drop, 1e-9)) + math.log1p(-min(indent, 0.999))
                                     - math.log(indent) - math.log(lowercase) - prior)
         best = gain.argmax(axis=1)
         out = []
-        for (offset, *context), b, g in zip(rows, best, gain[np.arange(n), best]):
+        for (offset, _, sentence_start), b, g in zip(starts, best, gain[np.arange(n), best]):
             posterior = 1.0 / (1.0 + math.exp(-g)) if g > -50 else 0.0
             if posterior >= max(threshold, 0.5):
                 word = self.vocab[int(vanishing[b])]
-                if context[ctx - 1] == self.bos_id:
+                if sentence_start:
                     word = word[:1].upper() + word[1:]
                 out.append(Edit(offset, "", word, "dropped-letter", round(posterior, 4)))
         return out
@@ -1017,12 +1019,18 @@ def _last_char_before(text: str, end: int) -> str:
     return text[i] if i >= 0 else ""
 
 
-def _line_start_rate(text: str, test: Callable[[str], bool], prior: tuple[float, float]) -> float:
-    """Share of the lines of ``text`` that hold a letter for which ``test(line)`` holds, with the
-    Beta ``prior``."""
+def _at_line_start(text: str, offset: int) -> bool:
+    return offset == 0 or text[offset - 1] == "\n"
+
+
+def _line_start_rates(text: str) -> tuple[float, float]:
+    """Shares of the lines of ``text`` that hold a letter which are indented by one space, and
+    which start with a lowercase letter, with the priors INDENT_PRIOR, LOWERCASE_START_PRIOR."""
     lines = [line for line in text.split("\n") if _LETTER_RE.search(line)]
-    a, b = prior
-    return (sum(1 for line in lines if test(line)) + a) / (len(lines) + a + b)
+    indented = sum(1 for line in lines if line[:1] == " " and line[1:2] not in (" ", ""))
+    lowercase = sum(1 for line in lines if line.lstrip()[:1].islower())
+    (a, b), (c, d) = INDENT_PRIOR, LOWERCASE_START_PRIOR
+    return (indented + a) / (len(lines) + a + b), (lowercase + c) / (len(lines) + c + d)
 
 
 def _merge_edge_placeholders(toks: list[tuple[str, str, int]]) -> list[tuple[str, str, int]]:
