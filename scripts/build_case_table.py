@@ -115,6 +115,15 @@ def _next_syllable(tokens: list, i: int) -> str | None:
     return None
 
 
+def _write_table(path: Path, format_line: str, header: list[str], rows: list[tuple]) -> None:
+    """A packaged table: its format line, ``header`` as comment lines, then tab-separated rows."""
+    with open(path, "w", encoding="utf-8", newline="\n") as out:
+        out.write(f"# format: {format_line}\n")
+        out.writelines(f"# {line}\n" for line in header)
+        out.writelines("\t".join(map(str, row)) + "\n" for row in rows)
+    print(f"{path}: {len(rows):,} rows", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--shared", type=Path, default=DEFAULT_SHARED)
@@ -129,40 +138,28 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         ap.error(f"training corpora not found: {', '.join(missing)} (pass --shared)")
     caps, totals, shapes, pair_caps, pair_totals = count(paths, args.lines_per_file)
-    rows = sorted((unit, ctx, caps[(unit, ctx)], total) for (unit, ctx), total in totals.items()
-                  if total >= args.min_count and 2 * caps[(unit, ctx)] > total)
-    with open(args.output, "w", encoding="utf-8", newline="\n") as out:
-        out.write(f"# format: {CASE_TABLE_FORMAT}\n")
-        out.write("# Syllables written with a capital inside a sentence more often than not, by the next word\n")
-        out.write("# (cap: a capitalised word, low: a lowercase word, other: anything else).  Counted on the\n")
-        out.write(f"# first {args.lines_per_file:,} lines of each of {', '.join(TRAIN_FILES)}\n")
-        out.write(f"# (see MODEL.md for their sources and licences), min count {args.min_count},\n")
-        out.write("# by scripts/build_case_table.py.  Columns: syllable, context, capitalised, total.\n")
-        out.writelines(f"{unit}\t{ctx}\t{c}\t{total}\n" for unit, ctx, c, total in rows)
-    print(f"{args.output}: {len(rows):,} rows", file=sys.stderr)
-    shape_rows = sorted((unit, *c) for unit, c in shapes.items() if sum(c) >= args.min_count)
-    with open(args.shapes_output, "w", encoding="utf-8", newline="\n") as out:
-        out.write(f"# format: {SHAPE_TABLE_FORMAT}\n")
-        out.write("# Words that are not syllables (abbreviations, acronyms, foreign words), by how often they\n")
-        out.write("# are written in lowercase, capitalised (a single capital included) and in capitals; the\n")
-        out.write(f"# row {SHAPE_SYLLABLE_ROW} counts all syllables.  Counted on the first {args.lines_per_file:,} lines of each of\n")
-        out.write(f"# {', '.join(TRAIN_FILES)}\n")
-        out.write(f"# (see MODEL.md for their sources and licences), min count {args.min_count},\n")
-        out.write("# by scripts/build_case_table.py.  Columns: word (as a model unit), lower, title, upper.\n")
-        out.writelines(f"{unit}\t{lo}\t{ti}\t{up}\n" for unit, lo, ti, up in shape_rows)
-    print(f"{args.shapes_output}: {len(shape_rows):,} rows", file=sys.stderr)
-    name_rows = sorted((*pair, pair_caps[pair], total) for pair, total in pair_totals.items()
-                       if total >= args.min_count and 2 * pair_caps[pair] > total)
-    with open(args.names_output, "w", encoding="utf-8", newline="\n") as out:
-        out.write(f"# format: {NAME_TABLE_FORMAT}\n")
-        out.write("# Pairs of syllables written both capitalised more often than not, the first inside a\n")
-        out.write("# sentence (\"Ấn Độ\", \"Đà Nẵng\").  Counted on the first "
-                  f"{args.lines_per_file:,} lines of each of\n")
-        out.write(f"# {', '.join(TRAIN_FILES)}\n")
-        out.write(f"# (see MODEL.md for their sources and licences), min count {args.min_count},\n")
-        out.write("# by scripts/build_case_table.py.  Columns: first, second, both capitalised, total.\n")
-        out.writelines(f"{a}\t{b}\t{c}\t{total}\n" for a, b, c, total in name_rows)
-    print(f"{args.names_output}: {len(name_rows):,} rows", file=sys.stderr)
+    provenance = [f"(see MODEL.md for their sources and licences), min count {args.min_count},"]
+    files = ", ".join(TRAIN_FILES)
+    first = f"first {args.lines_per_file:,} lines of each of"
+    _write_table(args.output, CASE_TABLE_FORMAT, [
+        "Syllables written with a capital inside a sentence more often than not, by the next word",
+        "(cap: a capitalised word, low: a lowercase word, other: anything else).  Counted on the",
+        f"{first} {files}", *provenance,
+        "by scripts/build_case_table.py.  Columns: syllable, context, capitalised, total.",
+    ], sorted((unit, ctx, caps[(unit, ctx)], total) for (unit, ctx), total in totals.items()
+              if total >= args.min_count and 2 * caps[(unit, ctx)] > total))
+    _write_table(args.shapes_output, SHAPE_TABLE_FORMAT, [
+        "Words that are not syllables (abbreviations, acronyms, foreign words), by how often they",
+        "are written in lowercase, capitalised (a single capital included) and in capitals; the",
+        f"row {SHAPE_SYLLABLE_ROW} counts all syllables.  Counted on the {first}", files, *provenance,
+        "by scripts/build_case_table.py.  Columns: word (as a model unit), lower, title, upper.",
+    ], sorted((unit, *c) for unit, c in shapes.items() if sum(c) >= args.min_count))
+    _write_table(args.names_output, NAME_TABLE_FORMAT, [
+        "Pairs of syllables written both capitalised more often than not, the first inside a",
+        f"sentence (\"Ấn Độ\", \"Đà Nẵng\").  Counted on the {first}", files, *provenance,
+        "by scripts/build_case_table.py.  Columns: first, second, both capitalised, total.",
+    ], sorted((*pair, pair_caps[pair], total) for pair, total in pair_totals.items()
+              if total >= args.min_count and 2 * pair_caps[pair] > total))
     return 0
 
 
