@@ -332,7 +332,7 @@ class Restorer:
         # ones are mostly names, and say nothing about OCR.)
         others: list[tuple[str, int]] = []
         if suspects:
-            for chunk, n in Counter(c for c in chunks if c in suspects).items():
+            for chunk, n in Counter(filter(suspects.__contains__, chunks)).items():
                 core = chunk.strip(_EDGE_PUNCT)
                 w = core.lower()
                 if drop_index is not None and w in drop_index:
@@ -1253,11 +1253,15 @@ def _stripped_lines(text: str, raw: bytes, strip_index: Callable[[], dict[str, n
                    if len(line.encode("utf-8", "surrogatepass")) - len(line) <= 0.1 * line.count(" ") + 4]
     else:  # over all lines at once: continuation bytes and spaces per line
         b = np.frombuffer(raw, dtype=np.uint8)
-        ends = np.append(np.flatnonzero(b == 10), len(b))
-        starts = np.concatenate(([0], ends[:-1] + 1))
-        extra = np.concatenate(([0], np.cumsum((b & 0xC0) == 0x80)))
-        spaces = np.concatenate(([0], np.cumsum(b == 32)))
-        passing = np.flatnonzero((extra[ends] - extra[starts]) <= 0.1 * (spaces[ends] - spaces[starts]) + 4).tolist()
+        starts = np.concatenate(([0], np.flatnonzero(b == 10) + 1))
+        # Each line's sum runs to the next line's start.  A text that ends with "\n" has an
+        # empty last line, which starts at len(b) and sums to 0.
+        inside = starts[starts < len(b)]
+        extra = np.zeros(len(starts), dtype=np.int32)
+        spaces = np.zeros(len(starts), dtype=np.int32)
+        extra[: len(inside)] = np.add.reduceat(((b & 0xC0) == 0x80).view(np.int8), inside, dtype=np.int32)
+        spaces[: len(inside)] = np.add.reduceat((b == 32).view(np.int8), inside, dtype=np.int32)
+        passing = np.flatnonzero(extra <= 0.1 * spaces + 4).tolist()
     out: set[int] = set()
     for n in passing:
         line = lines[n]
