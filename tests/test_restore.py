@@ -265,3 +265,15 @@ def test_wrapped_indented_lines_are_not_taken_for_vanished_words():
 def test_an_abbreviation_capitalised_at_the_start_of_a_sentence_stays():
     doc = _CITY.format(gap=" ở ", start="Ở ") + "\nKm cuối cùng của tuyến đường bị ngập."
     assert vn_repair.repair(doc).endswith("\nKm cuối cùng của tuyến đường bị ngập.")
+
+
+def test_a_capital_and_a_full_stop_is_an_initial_inside_a_sentence_only():
+    # Inside a sentence "M." is an initial ("anh M. cho biết") and stays; at the end of one it
+    # may be a word that lost all but its first letter, and context decides.
+    doc = ("Theo anh M. cho biết, chính quyền đa phương đã xây dng thêm trường học. "
+           "Bác sĩ Trần Hoa S. (bệnh viện tỉnh) và anh H., em gái của chị, đều có mặt.\n"
+           "Ông đã có nhiều chuyến công tác tới Thổ Nhĩ K.\n"
+           "Dự án nhận được vốn đầu tư của M.\n")
+    out = vn_repair.repair(doc)
+    assert "anh M. cho biết" in out and "Hoa S. (bệnh" in out and "anh H.," in out
+    assert "tới Thổ Nhĩ Kỳ.\n" in out and "đầu tư của Mỹ.\n" in out

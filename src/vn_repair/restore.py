@@ -656,17 +656,21 @@ class Restorer:
                     continue
                 # A lowercase unknown word that only one syllable explains is that syllable.
                 best, conf = 1, 1.0 - conf
-            # A valid syllable is replaced only with confidence; a non-word (an abbreviation the
-            # model knows included), or any word of a stripped line (where the written form is no
-            # likelier than the others), whenever a restoration beats leaving it as written.
-            if conf < threshold and int(cands[0]) in syllables and slot.kind not in ("stripped", "placeholder"):
+            initial = _initial_kind(text, slot)
+            if initial == "inside":
+                continue  # an initial: "anh M. cho biết", "Trần Hoa S. (bác sĩ)"
+            # A valid syllable is replaced only with confidence, and so is a capital letter that
+            # ends a sentence, which may be an initial ("Nguyễn Văn V.") or a word that lost all
+            # but its first letter ("Thổ Nhĩ K."); a non-word (an abbreviation the model knows
+            # included), or any word of a stripped line (where the written form is no likelier
+            # than the others), whenever a restoration beats leaving it as written.
+            if conf < threshold and slot.kind not in ("stripped", "placeholder") and (
+                    int(cands[0]) in syllables or initial == "end"):
                 continue
             chosen[id(slot)] = int(cands[best])
             word = self.vocab[int(cands[best])]
             if word.startswith("<"):
                 continue
-            if len(slot.text) == 1 and slot.text.isupper() and text[slot.start + 1 : slot.start + 2] == ".":
-                continue  # a capital letter and a full stop is an initial: "Nguyễn Văn V."
             if style is None and tone_style_of(word) is not None:
                 style = _document_style(text, config)
             if config.tone_style in ("old", "new"):
@@ -1212,6 +1216,17 @@ def _document_style(text: str, config: Config) -> Literal["old", "new"]:
     old = sum(lowered.count(e) for e in _OLD_STYLE_ENDINGS) - sum(lowered.count("q" + e) for e in _OLD_STYLE_ENDINGS)
     new = sum(lowered.count(e) for e in _NEW_STYLE_ENDINGS)
     return "old" if old > new else "new"
+
+
+def _initial_kind(text: str, slot: _Slot) -> Literal["inside", "end"] | None:
+    """Whether ``slot`` is a capital letter and a full stop, and where: "inside" a sentence
+    (the sentence goes on in lowercase or punctuation: an initial, "anh M. cho biết"), at its
+    "end" (end of line, or a capital next: an initial, or a word that lost all but its first
+    letter, "Thổ Nhĩ K."), or None."""
+    if len(slot.text) != 1 or not slot.text.isupper() or text[slot.start + 1 : slot.start + 2] != ".":
+        return None
+    after = text[slot.start + 2 : slot.start + 4].lstrip(" ")[:1]
+    return "end" if after in ("", "\n", "\r") or after.isupper() else "inside"
 
 
 def _is_acronym(word: str) -> bool:
