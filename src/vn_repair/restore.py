@@ -463,11 +463,33 @@ class Restorer:
         if len(self._options_cache) >= OPTIONS_CACHE_SIZE:
             self._options_cache.clear()
         form = unicodedata.normalize("NFC", word.lower()).replace("\N{REPLACEMENT CHARACTER}", "?")
-        valid = "?" not in form and is_valid_syllable(form)
-        cand_parts: list[np.ndarray] = []
-        event_parts: list[np.ndarray] = []
-        const = 0.0
+        # What the word could be besides itself, first: most words are open to nothing, and
+        # leave here without building anything.
         kind = "dropped-letter"
+        other_ids: np.ndarray | None = None
+        other_events: np.ndarray | None = None
+        if stripped and form.isascii():
+            if "?" in form:
+                other_ids, kind_here = self.strip_placeholder_index.get(form), "placeholder"
+            else:
+                other_ids, kind_here = self.strip_index.get(form), "stripped"
+            if other_ids is not None:
+                kind = kind_here
+                other_events = np.zeros((len(other_ids), len(EVENTS)))
+        if index is not None and other_ids is None:
+            hit = index.lookup(form)
+            if hit is not None:
+                other_ids, events = hit
+                other_events = events.astype(np.float64)
+                if events[:, PLACEHOLDER].any() or events[:, PLACEHOLDER_MARKED].any():
+                    kind = "placeholder"
+                elif events[:, LOOKALIKE].any() and not events[:, DROP].any():
+                    kind = "look-alike"
+        if other_ids is None:
+            self._options_cache[key] = None
+            return None
+        valid = "?" not in form and is_valid_syllable(form)
+        const = 0.0
         uid = self.word_ids.get(lm_unit(form), self.unk_id) if "?" not in form else self.unk_id
         if not valid and self.unigram[uid] <= RARE_LOG10:
             uid = self.unk_id  # a rare non-word: a typo in the training text, as likely as not
@@ -477,56 +499,33 @@ class Restorer:
             # reading it as written costs the odds of its marked letters surviving, and for an
             # abbreviation the odds of its being written so ("mt" for the acronym MT).
             intact[0, KEEP_BLOCK], intact[0, KEEP_MARKED] = self._n_block[uid], self._n_marked[uid]
-            cand_parts.append(np.array([uid], dtype=np.int32))
+            first_id = uid
             if uid not in self._syllable_set:
                 const = self._shape_log10(word, self.vocab[uid]) * _LN10
         elif not form.strip("?"):
             # Lone placeholders may also be question marks set off by spaces.
-            cand_parts.append(np.array([self.punct_id], dtype=np.int32))
+            first_id = self.punct_id
             const = KEEP_LONE_PLACEHOLDER_LOG10 * _LN10
         else:
             # An unknown word: it may still be a foreign word, a name or an acronym.
-            cand_parts.append(np.array([self.unk_id], dtype=np.int32))
+            first_id = self.unk_id
             const = _keep_unknown_log10(word) * _LN10
-        event_parts.append(intact)
-        if stripped and form.isascii():
-            if "?" in form:
-                ids = self.strip_placeholder_index.get(form)
-                kind_here = "placeholder"
-            else:
-                ids = self.strip_index.get(form)
-                kind_here = "stripped"
-            if ids is not None:
-                kind = kind_here
-                cand_parts.append(ids)
-                event_parts.append(np.zeros((len(ids), len(EVENTS))))
-        if index is not None and kind not in ("stripped", "placeholder"):
-            hit = index.lookup(form)
-            if hit is not None:
-                ids, events = hit
-                cand_parts.append(ids)
-                event_parts.append(events.astype(np.float64))
-                if events[:, PLACEHOLDER].any() or events[:, PLACEHOLDER_MARKED].any():
-                    kind = "placeholder"
-                elif events[:, LOOKALIKE].any() and not events[:, DROP].any():
-                    kind = "look-alike"
+        cands = np.concatenate((np.array([first_id], dtype=np.int32), other_ids))
+        events = np.concatenate((intact, other_events))
+        # A word that is also a damaged form of itself keeps its intact score (listed first).
+        _, first = np.unique(cands, return_index=True)
+        if len(first) != len(cands):
+            first.sort()
+            cands, events = cands[first], events[first]
+        if code_page_split and any(c in PLACEHOLDERS for c in word):
+            written = unicodedata.normalize("NFC", word.lower())
+            fits = [0] + [k for k in range(1, len(cands)) if _fits_code_page(self.vocab[int(cands[k])], written)]
+            cands, events = cands[fits], events[fits]
         result = None
-        if len(cand_parts) > 1:
-            cands = np.concatenate(cand_parts)
-            events = np.concatenate(event_parts)
-            # A word that is also a damaged form of itself keeps its intact score (listed first).
-            _, first = np.unique(cands, return_index=True)
-            if len(first) != len(cands):
-                first.sort()
-                cands, events = cands[first], events[first]
-            if code_page_split and any(c in PLACEHOLDERS for c in word):
-                written = unicodedata.normalize("NFC", word.lower())
-                fits = [0] + [k for k in range(1, len(cands)) if _fits_code_page(self.vocab[int(cands[k])], written)]
-                cands, events = cands[fits], events[fits]
-            if len(cands) > 1:
-                consts = np.zeros(len(cands))
-                consts[0] = const
-                result = (cands, events, consts, self.unigram[cands], kind)
+        if len(cands) > 1:
+            consts = np.zeros(len(cands))
+            consts[0] = const
+            result = (cands, events, consts, self.unigram[cands], kind)
         self._options_cache[key] = result
         return result
 
