@@ -833,12 +833,15 @@ class Restorer:
             # Placeholders standing alone may be a whole word ("ở" → "?", "để" → "??").
             toks: Sequence[tuple[str, str | None, int]] = ((chunk, "word", 0),)
         else:
-            toks = [(t.group(), t.lastgroup, t.start()) for t in _TOKEN_RE.finditer(chunk)]
-            if est.placeholder:
-                toks = _merge_edge_placeholders(toks)  # type: ignore[arg-type]
+            toks = _word_in_punctuation(chunk, est.placeholder > 0)
+            if toks is None:
+                toks = [(t.group(), t.lastgroup, t.start()) for t in _TOKEN_RE.finditer(chunk)]
+                if est.placeholder:
+                    toks = _merge_edge_placeholders(toks)  # type: ignore[arg-type]
         items: list[tuple[int, object]] = []
         for text, kind, rel in toks:
             if kind == "word":
+                # The word's candidates, or its unit id when it is open to nothing.
                 got = word_cache.get(text, _END)
                 if got is _END:
                     if _is_acronym(text) and not line_kind[1]:
@@ -846,11 +849,14 @@ class Restorer:
                     else:
                         got = self._candidates(text, logs, index, line_kind[0], est.drop > DENSE_RATE,
                                                est.code_page_split)
+                    if got is None:
+                        # A unit of the vocabulary is its own lm_unit (lowercase, NFC, new tone
+                        # placement): found without parsing the syllable.
+                        got = self.word_ids.get(text.lower())
+                        if got is None:
+                            got = self.word_ids.get(lm_unit(text), self.unk_id)
                     word_cache[text] = got
-                if got is None:
-                    items.append((rel, self.word_ids.get(lm_unit(text), self.unk_id)))
-                else:
-                    items.append((rel, (*got, text)))
+                items.append((rel, got if got.__class__ is int else (*got, text)))  # type: ignore[misc]
             elif kind == "space":
                 if "\r" in text or "\u2028" in text:
                     items.append((rel, _END))
@@ -1034,6 +1040,27 @@ def _line_start_rates(text: str) -> tuple[float, float]:
     lowercase = sum(1 for line in lines if line.lstrip()[:1].islower())
     (a, b), (c, d) = INDENT_PRIOR, LOWERCASE_START_PRIOR
     return (indented + a) / (len(lines) + a + b), (lowercase + c) / (len(lines) + c + d)
+
+
+# Punctuation that a word in running text has around it, which the tokenizer makes one
+# punctuation token of on each side ("(nhà", "nhà),", "“nhà”.").  No placeholder, no character
+# that can start a URL, e-mail address or code ("_", "@", "/", "+").
+_EDGE_PUNCT_FAST = "\"'()[].,;:!…-–—“”‘’«»"
+
+
+def _word_in_punctuation(chunk: str, placeholders: bool) -> list[tuple[str, str, int]] | None:
+    """The tokens of a chunk that is a plain word with punctuation around it, as the tokenizer's
+    regex would give them, found without it; None for any other chunk."""
+    lead = len(chunk) - len(chunk.lstrip(_EDGE_PUNCT_FAST))
+    core = chunk[lead:].rstrip(_EDGE_PUNCT_FAST)
+    if not core or not _is_plain_word(core) or placeholders and "?" in chunk:
+        return None
+    toks = [(chunk[:lead], "punct", 0)] if lead else []
+    toks.append((core, "word", lead))
+    end = lead + len(core)
+    if end < len(chunk):
+        toks.append((chunk[end:], "punct", end))
+    return toks
 
 
 def _merge_edge_placeholders(toks: list[tuple[str, str, int]]) -> list[tuple[str, str, int]]:
