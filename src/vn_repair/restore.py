@@ -648,6 +648,7 @@ class Restorer:
         chosen: dict[int, int] = {}  # restored slots (by id) → the unit chosen
         restored: dict[int, tuple[_Slot, str, str, float]] = {}  # by offset: slot, unit, output, posterior
         lost_first: set[int] = set()  # offsets of restored words whose first letter was lost
+        rendered: dict[tuple[str, str], str] = {}  # (unit, as written) -> as restored
         for slot, best, conf in decided:
             cands = slot.cands
             if best == 0:
@@ -670,12 +671,15 @@ class Restorer:
             word = self.vocab[int(cands[best])]
             if word.startswith("<"):
                 continue
-            if style is None and tone_style_of(word) is not None:
-                style = _document_style(text, config)
-            if config.tone_style in ("old", "new"):
-                out = _render(word, slot.text, config.tone_style)  # type: ignore[arg-type]
-            else:  # the placement the damage shows, else the document's
-                out = _render(_spelling(word, slot.text, style or "new"), slot.text, "new")
+            out = rendered.get((word, slot.text))
+            if out is None:  # the same restoration recurs: "dng" -> "dựng" throughout
+                if style is None and tone_style_of(word) is not None:
+                    style = _document_style(text, config)
+                if config.tone_style in ("old", "new"):
+                    out = _render(word, slot.text, config.tone_style)  # type: ignore[arg-type]
+                else:  # the placement the damage shows, else the document's
+                    out = _render(_spelling(word, slot.text, style or "new"), slot.text, "new")
+                rendered[(word, slot.text)] = out
             restored[slot.start] = (slot, word, out, conf)
             first = slot.text[:1]
             if out[:1] != first and (first.islower() or first in PLACEHOLDERS):
