@@ -204,7 +204,7 @@ def test_forward_backward_matches_enumerating_every_path(seed):
     chan[:, :2, 1:] = -np.inf  # the trigram pass takes two positions of fixed context
     tri = rng.uniform(-40, 0, (n, length - 2, width, width, width))
     bi = rng.uniform(-40, 0, (n, length - 1, width, width))
-    got3, got2 = _forward_backward_batch(tri, chan), _forward_backward_bigram(bi, chan)
+    got3, got2 = _forward_backward_batch(np.exp(tri), chan), _forward_backward_bigram(np.exp(bi), chan)
     for i in range(n):
         assert np.allclose(got3[i], _brute_posteriors(tri[i], chan[i], 3), atol=1e-9)
         assert np.allclose(got2[i], _brute_posteriors(bi[i], chan[i], 2), atol=1e-9)

@@ -980,9 +980,9 @@ class Restorer:
             # whatever it is, so any unit does.
             proxies = np.concatenate([np.full((n, 1), self.bos_id), best[:, : length - 3]], axis=1)
             pre = np.broadcast_to(proxies[:, :, None, None, None], shape)[va]
-        tables = np.zeros(shape)
-        tables[va] = self._lm(ca, cb, cc, pre)
-        return _forward_backward_batch(tables, chan)
+        trans = np.ones(shape)
+        trans[va] = np.exp(self._lm(ca, cb, cc, pre))
+        return _forward_backward_batch(trans, chan)
 
     def _coarse_posteriors(self, cand: np.ndarray, chan: np.ndarray, real: np.ndarray,
                            best: np.ndarray) -> np.ndarray:
@@ -1004,10 +1004,10 @@ class Restorer:
             older = np.concatenate([np.full((n, k), self.eos_id), best[:, : length - 1 - k]], axis=1)
             context.append(np.broadcast_to(older[:, :, None, None], shape)[va])
         context.append(a)
-        tables = np.zeros(shape)
-        tables[va] = self.model.log10_prob_batch(  # type: ignore[attr-defined]
-            np.stack(context, axis=1), b, order=order).astype(np.float64) * _LN10
-        return _forward_backward_bigram(tables, chan)
+        trans = np.ones(shape)
+        trans[va] = 10.0 ** self.model.log10_prob_batch(  # type: ignore[attr-defined]
+            np.stack(context, axis=1), b, order=order).astype(np.float64)
+        return _forward_backward_bigram(trans, chan)
 
 
 _END = object()
@@ -1182,46 +1182,53 @@ def _scaled(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
 # scale factors cancel in the posteriors.  A factor is an n-gram probability (with backoff
 # weights, down to about 1e-35) times a channel score scaled per position: products of a few
 # such stay far above float64's 1e-308, and every step is rescaled to sum to 1.
+#
+# The transition tables hold 1 where no n-gram was asked (padding): a padded position, with one
+# candidate of score 0, then passes the chain on unchanged, and a missing candidate is zeroed
+# by its emission.  Only a few per cent of the cells are real, so the callers exponentiate
+# those alone.
 
-def _forward_backward_bigram(tables: np.ndarray, chan: np.ndarray) -> np.ndarray:
+def _forward_backward_bigram(trans: np.ndarray, chan: np.ndarray) -> np.ndarray:
     """Posterior probabilities per position for a batch of first-order chains: ``chan`` is
-    (n, L, K) ln channel scores (-inf for padding), ``tables`` (n, L-1, K, K) ln P(c | b) for
-    the candidates b, c at positions j, j+1.  Returns (n, L, K) probabilities."""
+    (n, L, K) ln channel scores (-inf for padding), ``trans`` (n, L-1, K, K) P(c | b) for the
+    candidates b, c at positions j, j+1.  Returns (n, L, K) probabilities."""
     n, length, width = chan.shape
-    trans = np.exp(tables)
     emit = _emissions(chan)
     alpha = np.empty((n, length, width))
     beta = np.empty((n, length, width))
-    alpha[:, 0] = _scaled(emit[:, 0], (1,))
+    a = alpha[:, 0] = _scaled(emit[:, 0], (1,))
     for j in range(1, length):
-        alpha[:, j] = _scaled((alpha[:, j - 1, :, None] * trans[:, j - 1]).sum(axis=1) * emit[:, j], (1,))
+        a = alpha[:, j] = _scaled(np.matmul(a[:, None, :], trans[:, j - 1])[:, 0] * emit[:, j], (1,))
     beta[:, length - 1] = 1.0
+    b = beta[:, length - 1]
     for j in range(length - 2, -1, -1):
-        beta[:, j] = _scaled((trans[:, j] * (emit[:, j + 1] * beta[:, j + 1])[:, None, :]).sum(axis=2), (1,))
+        b = beta[:, j] = _scaled(np.matmul(trans[:, j], (emit[:, j + 1] * b)[:, :, None])[:, :, 0], (1,))
     return _scaled(alpha * beta, (2,))
 
 
-def _forward_backward_batch(tables: np.ndarray, chan: np.ndarray) -> np.ndarray:
+def _forward_backward_batch(trans: np.ndarray, chan: np.ndarray) -> np.ndarray:
     """Posterior probabilities per position for a batch of chains.
 
     ``chan`` is (n, L, K): ln channel score of each candidate (-inf for padding); the first two
-    positions are fixed context.  ``tables`` is (n, L-2, K, K, K): ln P(c | a b) for the
-    candidates a, b, c at positions j-2, j-1, j.  Returns (n, L, K) probabilities.
+    positions are fixed context.  ``trans`` is (n, L-2, K, K, K): P(c | a b) for the candidates
+    a, b, c at positions j-2, j-1, j.  Returns (n, L, K) probabilities.
     """
     n, length, width = chan.shape
-    trans = np.exp(tables)
     emit = _emissions(chan)
+    # alpha[j][i, b, c]: positions j-1, j hold candidates b, c.  A step sums over the oldest
+    # candidate a, as a matrix product per (i, b): alpha[j-1][i, :, b] @ trans[i, j-2, :, b, :].
     alpha: list[np.ndarray] = [np.zeros((n, width, width))] * length
     first = np.zeros((n, width, width))
     first[:, 0, 0] = 1.0  # positions 0 and 1 are fixed context
     alpha[1] = first
     for j in range(2, length):
-        x = (alpha[j - 1][:, :, :, None] * trans[:, j - 2]).sum(axis=1) * emit[:, j, None, :]
-        alpha[j] = _scaled(x, (1, 2))
+        x = np.matmul(alpha[j - 1].transpose(0, 2, 1)[:, :, None, :], trans[:, j - 2].transpose(0, 2, 1, 3))
+        alpha[j] = _scaled(x[:, :, 0, :] * emit[:, j, None, :], (1, 2))
     beta: list[np.ndarray] = [np.ones((n, width, width))] * length
     for j in range(length - 2, 0, -1):
-        y = (trans[:, j - 1] * (emit[:, j + 1, None, None, :] * beta[j + 1][:, None, :, :])).sum(axis=3)
-        beta[j] = _scaled(y, (1, 2))
+        z = emit[:, j + 1, None, :] * beta[j + 1]  # (i, b, c)
+        y = np.matmul(trans[:, j - 1].transpose(0, 2, 1, 3), z[:, :, :, None])[:, :, :, 0]  # (i, b, a)
+        beta[j] = _scaled(y.transpose(0, 2, 1), (1, 2))
     posts = np.zeros((n, length, width))
     posts[:, 0, 0] = 1.0
     for j in range(1, length):
