@@ -122,9 +122,16 @@ _WORDS = ["nhà", "nước", "xây", "dựng", "kinh", "tế", "người", "dân
           "trong", "những", "công", "tác", "tỉnh", "thành", "phố", "năm", "mới", "học", "sinh", "đường"]
 
 
+def _reads_as_stripped(words):
+    # Four or more words with marked letters on at most one word in twenty read as text whose
+    # diacritics were stripped ("kinh kinh kinh trong"), which the strip channel restores.
+    return len(words) >= 4 and sum(not c.isascii() for w in words for c in w) <= 0.05 * len(words)
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.sampled_from(_WORDS), min_size=1, max_size=30))
 def test_clean_text_unchanged_and_idempotent(words):
+    assume(not _reads_as_stripped(words))
     text = " ".join(words)
     assert vn_repair.repair(text) == text
 
@@ -157,9 +164,8 @@ def test_single_candidate_drop_is_restored_in_any_context(data):
     left = data.draw(st.lists(st.sampled_from(_WORDS), max_size=6))
     right = data.draw(st.lists(st.sampled_from(_WORDS), max_size=6))
     line = left + [form] + right
-    # Four or more words without a single mark read as text with its diacritics stripped, and
-    # there "nguyt" is "nguýt" as written: the strip channel's case, tested with that channel.
-    assume(len(line) < 4 or not all(w.isascii() for w in line))
+    # There "nguyt" is "nguýt" as written: the strip channel's case, tested with that channel.
+    assume(not _reads_as_stripped(line))
     out = vn_repair.repair(" ".join(line))
     restored = out.split(" ")[len(left)]
     assert vn_repair.orthography.set_tone_style(restored, "new") == clean
