@@ -891,14 +891,10 @@ class Restorer:
         """Clusters with one open position, all at once: the candidate's score is its channel
         score plus every n-gram it takes part in."""
         ctx = self.ctx
-        slots: list[_Slot] = []
-        rows: list[list[int]] = []  # ctx units before, then up to ctx after (-1: none)
-        for cl in clusters:
-            slot = cl[ctx]
-            assert isinstance(slot, _Slot)
-            slots.append(slot)
-            after = [int(u) for u in cl[ctx + 1 :]]  # type: ignore[arg-type]
-            rows.append([int(u) for u in cl[:ctx]] + after + [-1] * (ctx - len(after)))  # type: ignore[arg-type]
+        slots: list[_Slot] = [cl[ctx] for cl in clusters]  # type: ignore[misc]
+        # ctx units before, then up to ctx after (-1: none); every other position is a unit id.
+        pad = [-1] * ctx
+        rows = [(cl[:ctx] + cl[ctx + 1 :] + pad)[: 2 * ctx] for cl in clusters]
         sizes = np.array([len(s.cands) for s in slots])
         cand = np.concatenate([s.cands for s in slots]).astype(np.int64)
         score = np.concatenate([s.channel for s in slots])
