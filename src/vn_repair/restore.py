@@ -924,7 +924,10 @@ class Restorer:
         Coarse to fine: where a batch has more than FINE_WIDTH candidates at a position, a
         coarse pass (width**2 queries per position) first keeps the FINE_WIDTH likeliest, and
         only those enter the exact pass, whose cost grows with the cube of the width."""
-        out: list[tuple[_Slot, int, float]] = []
+        # Batches of one padded length go through the exact pass together (their widths are
+        # FINE_WIDTH at most by then): a few large passes instead of one per coarse batch.
+        fine: dict[int, list[tuple[list[list[int | _Slot]], np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                                   np.ndarray | None]]] = {}
         for length, width, group, real in _batches(clusters):
             cand, chan = _pack(group, length, width)
             with np.errstate(invalid="ignore"):
@@ -944,15 +947,38 @@ class Restorer:
             else:
                 pick = None
                 f_cand, f_chan = cand, chan
-            posts = self._exact_posteriors(f_cand, f_chan, real, best)
-            top = posts.argmax(axis=2)[:, :, None]
-            conf = np.take_along_axis(posts, top, axis=2)[:, :, 0].tolist()
-            # Back to indexes into each slot's full candidate list.
-            top = (top if pick is None else np.take_along_axis(pick, top, axis=2))[:, :, 0].tolist()
-            for cl, row_top, row_conf in zip(group, top, conf):
-                for j, p in enumerate(cl):
-                    if p.__class__ is _Slot:
-                        out.append((p, row_top[j], row_conf[j]))  # type: ignore[arg-type]
+            fine.setdefault(length, []).append((group, f_cand, f_chan, real, best, pick))
+        out: list[tuple[_Slot, int, float]] = []
+        for length, parts in fine.items():
+            width = max(part[1].shape[2] for part in parts)
+            total = sum(len(part[0]) for part in parts)
+            cand = np.zeros((total, length, width), dtype=np.int32)
+            chan = np.full((total, length, width), -np.inf)
+            at = 0
+            for _group, f_cand, f_chan, _real, _best, _pick in parts:
+                n, k = len(f_cand), f_cand.shape[2]
+                cand[at : at + n, :, :k] = f_cand
+                chan[at : at + n, :, :k] = f_chan
+                at += n
+            real = np.concatenate([part[3] for part in parts])
+            best = np.concatenate([part[4] for part in parts])
+            step = max(1, BATCH_CELLS // (length * width**3))
+            posts = np.concatenate([self._exact_posteriors(cand[i : i + step], chan[i : i + step],
+                                                           real[i : i + step], best[i : i + step])
+                                    for i in range(0, total, step)])
+            at = 0
+            for group, f_cand, _chan, _real, _best, pick in parts:
+                n, k = len(f_cand), f_cand.shape[2]
+                mine = posts[at : at + n, :, :k]
+                at += n
+                top = mine.argmax(axis=2)[:, :, None]
+                conf = np.take_along_axis(mine, top, axis=2)[:, :, 0].tolist()
+                # Back to indexes into each slot's full candidate list.
+                top = (top if pick is None else np.take_along_axis(pick, top, axis=2))[:, :, 0].tolist()
+                for cl, row_top, row_conf in zip(group, top, conf):
+                    for j, p in enumerate(cl):
+                        if p.__class__ is _Slot:
+                            out.append((p, row_top[j], row_conf[j]))  # type: ignore[arg-type]
         return out
 
     def _exact_posteriors(self, cand: np.ndarray, chan: np.ndarray, real: np.ndarray,
