@@ -501,3 +501,13 @@ def test_wordlist_is_valid_and_self_describing() -> None:
     assert {"của", "và", "người", "hòa", "thủy"} <= set(words[:3000])
     sources = {s for r in rows for s in r[2].split(",")}
     assert sources <= {"corpus", "iftc", "pyvi", "wordfreq"}
+
+
+def test_the_vocabulary_read_without_numpy_is_the_models():
+    from vn_repair.lm import load_default_model
+    from vn_repair.model_file import read_vocabulary
+
+    vocab, unigram = read_vocabulary(None)
+    model = load_default_model()
+    assert vocab == model.vocab
+    assert unigram == model.unigram_log10.astype(float).tolist()

@@ -283,3 +283,19 @@ def test_a_capital_and_a_full_stop_is_an_initial_inside_a_sentence_only():
     out = vn_repair.repair(doc)
     assert "anh M. cho biết" in out and "Hoa S. (bệnh" in out and "anh H.," in out
     assert "tới Thổ Nhĩ Kỳ.\n" in out and "đầu tư của Mỹ.\n" in out
+
+
+def test_a_clean_document_is_done_without_numpy_or_the_ngram_tables():
+    # The first pass reads the model's units alone; numpy and the tables load only for a
+    # document that shows damage.
+    import subprocess
+    import sys
+
+    code = ("import sys, vn_repair\n"
+            "clean = 'Người dân Hà Nội đã quen với cảnh tắc đường vào giờ cao điểm.'\n"
+            "assert vn_repair.repair(clean) == clean\n"
+            "print('numpy' in sys.modules, end=' ')\n"
+            "assert vn_repair.repair('Chính quyền đang xây dng thêm đường.').endswith('xây dựng thêm đường.')\n"
+            "print('numpy' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "True"]

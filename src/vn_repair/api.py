@@ -31,7 +31,7 @@ def repair_and_explain(text: str, config: Config | None = None, **overrides: Any
     out, edits = normalize_text(text, cfg)
     # restoration stage (engine) goes here
     if cfg.restore:
-        from .restore import restore_text
+        from .engine import restore_text
 
         restored = restore_text(out, cfg)
         if restored:

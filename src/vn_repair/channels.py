@@ -29,10 +29,12 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from .orthography import strip_marks, tone_spellings
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = [
     "BEST_FIT",
@@ -206,6 +208,8 @@ def build_index(vocab: Sequence[str], syllable_ids: Iterable[int], channels: Ite
                 # Keep the likeliest explanation: the one with fewest damaged letters.
                 if prev is None or sum(counts[DROP:]) < sum(prev[DROP:]):
                     slot[i] = counts
+    import numpy as np  # here, not at import: the first pass uses DropForms without numpy
+
     table = {
         form: (np.fromiter(c.keys(), dtype=np.int32, count=len(c)), np.array(list(c.values()), dtype=np.int8))
         for form, c in acc.items()
@@ -249,6 +253,8 @@ class DropForms:
 
 def build_strip_index(vocab: Sequence[str], syllable_ids: Iterable[int]) -> dict[str, np.ndarray]:
     """Stripped form → ids of every syllable that strips to it ("dung" → dung, dùng, dũng, dựng...)."""
+    import numpy as np
+
     acc: dict[str, list[int]] = {}
     for i in syllable_ids:
         acc.setdefault(strip_marks(vocab[i]), []).append(i)
@@ -269,4 +275,6 @@ def build_strip_placeholder_index(vocab: Sequence[str], syllable_ids: Iterable[i
             for combo in itertools.combinations(marked, r):
                 form = "".join("?" if k in combo else c for k, c in enumerate(plain))
                 acc.setdefault(form, set()).add(i)
+    import numpy as np
+
     return {k: np.array(sorted(v), dtype=np.int32) for k, v in acc.items()}

@@ -42,15 +42,24 @@ from __future__ import annotations
 
 import functools
 import json
-import mmap
 import os
 import struct
 from collections.abc import Iterable, Sequence
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from .model_file import (
+    ALIGN,
+    DEFAULT_MODEL_NAME,
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    MAGIC,
+    ModelFormatError,
+    default_model_path,
+    open_model_file,
+)
 
 __all__ = [
     "DEFAULT_MODEL_NAME",
@@ -62,14 +71,9 @@ __all__ = [
     "load_default_model",
 ]
 
-FORMAT_NAME = "vn-repair-ngram"
-FORMAT_VERSION = 1
-MAGIC = b"VNREPAIR-NGRAM\n\x00"
-#: File name of the embedded default model inside the ``vn_repair.data`` package.
-DEFAULT_MODEL_NAME = "default-model.bin"
 #: log10 probability used for events the model gives no mass (``<s>`` as a predicted word).
 LOG10_ZERO = -99.0
-_ALIGN = 64
+_ALIGN = ALIGN
 _SORT_QUERIES_FROM = 256
 _DEDUP_CONTEXTS_FROM = 1024
 _WORD_BITS = 16  # words_k are uint16, so the vocabulary has at most 65536 units
@@ -80,10 +84,6 @@ _SMALL_BATCH = 4096
 _SMALL_BUDGET = 100_000
 _BLOCK_BYTES = 64
 _POPCOUNT = np.unpackbits(np.arange(256, dtype=np.uint8)[:, None], axis=1).sum(axis=1).astype(np.uint8)
-
-
-class ModelFormatError(ValueError):
-    """A model file is not a valid ``vn-repair-ngram`` file; the message names the file."""
 
 
 def _required_arrays(order: int, quantized: bool) -> list[str]:
@@ -152,34 +152,7 @@ class NgramModel:
         """Open a model file, memory-mapped (read-only); raises :class:`ModelFormatError` naming
         the file when it is not a valid model of a supported format version."""
         path = os.fspath(path)
-        try:
-            with open(path, "rb") as fh:
-                size = os.fstat(fh.fileno()).st_size
-                if size < len(MAGIC) + 8:
-                    raise ModelFormatError(f"{path}: not a vn-repair model (file is only {size} bytes)")
-                buf: Any = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-        except OSError as exc:
-            raise OSError(exc.errno, f"cannot open language model {path}: {exc.strerror}") from exc
-        if buf[: len(MAGIC)] != MAGIC:
-            raise ModelFormatError(
-                f"{path}: not a vn-repair model (bad magic {bytes(buf[:len(MAGIC)])!r}; "
-                f"expected {MAGIC!r})"
-            )
-        (hlen,) = struct.unpack_from("<Q", buf, len(MAGIC))
-        start = len(MAGIC) + 8
-        if start + hlen > size:
-            raise ModelFormatError(f"{path}: truncated header ({hlen} bytes announced, file has {size})")
-        try:
-            header = json.loads(bytes(buf[start : start + hlen]).decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ModelFormatError(f"{path}: unreadable header: {exc}") from None
-        if header.get("format") != FORMAT_NAME:
-            raise ModelFormatError(f"{path}: format is {header.get('format')!r}, expected {FORMAT_NAME!r}")
-        if header.get("format_version") != FORMAT_VERSION:
-            raise ModelFormatError(
-                f"{path}: format version {header.get('format_version')!r} is not supported "
-                f"(this vn-repair reads version {FORMAT_VERSION}); rebuild the model with `vn-repair train`"
-            )
+        buf, header, size = open_model_file(path)
         arrays: dict[str, np.ndarray] = {}
         for name, (offset, dtype, shape) in header["arrays"].items():
             dt = np.dtype(dtype)
@@ -535,11 +508,5 @@ def _serialize(header: dict[str, Any], arrays: dict[str, np.ndarray]) -> bytes:
 @functools.cache
 def load_default_model() -> NgramModel:
     """The embedded default model (``vn_repair/data/default-model.bin``), loaded once per process."""
-    ref = resources.files("vn_repair.data").joinpath(DEFAULT_MODEL_NAME)
-    if not ref.is_file():
-        raise FileNotFoundError(
-            f"the embedded language model {DEFAULT_MODEL_NAME} is missing from the vn_repair package "
-            f"({ref}); build it with scripts/build_default_model.sh or pass a model path"
-        )
-    with resources.as_file(ref) as path:
+    with default_model_path() as path:
         return NgramModel.load(path)

@@ -22,9 +22,7 @@ import functools
 import math
 import re
 import unicodedata
-from collections import Counter
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
@@ -39,8 +37,6 @@ from .channels import (
     PLACEHOLDER,
     PLACEHOLDER_MARKED,
     CandidateIndex,
-    DropForms,
-    build_index,
     build_strip_index,
     build_strip_placeholder_index,
     is_block_letter,
@@ -52,21 +48,17 @@ from .data_files import (
     load_case_table,
     load_name_table,
     load_shape_table,
-    load_wordlist,
     shape_of,
 )
 from .edits import Edit
+from .engine import WINDOW_CHARS, restore_text
+from .estimate import _LETTER_RE, RARE_LOG10, DamageEstimate, Lexicon, get_lexicon
 from .orthography import has_style_variant, is_valid_syllable, set_tone_style, tone_spellings, tone_style_of
 from .tokenize import _TOKEN_RE, PLACEHOLDERS, PUNCT, SENTENCE_END, _is_plain_word, lm_unit, token_unit
 
-__all__ = ["DamageEstimate", "Restorer"]
+__all__ = ["WINDOW_CHARS", "DamageEstimate", "Restorer", "get_restorer", "restore_text"]
 
 _LN10 = math.log(10.0)
-_WORD_RE = re.compile(r"[^\W\d_]+")
-_LETTER_RE = re.compile("[^\\W\\d_]|[?\N{REPLACEMENT CHARACTER}]")
-_EDGE_PUNCT = "\"'()[]{}<>.,;:!?…-–—“”‘’«»/*&%$#@+=|~^`"
-# Letters with a diacritic: Latin-1 and Latin Extended (à, ô, ư, đ...) and the U+1EA0 block.
-_NONASCII_LETTER_RE = re.compile("[\u00c0-\u024f\u1ea0-\u1ef9]")
 # A quotation opened after a colon: "Ông nói: “Đất nước..."
 _QUOTE_OPENS_RE = re.compile(':\\s?["“«]\\Z')
 # The word that ends a stretch of text (letters, placeholders standing for letters).
@@ -114,59 +106,11 @@ BATCH_CELLS = 4_000_000
 FINE_WIDTH = 4
 PRUNE_POSTERIOR = 0.001
 COARSE_ORDER = 3
-# Pseudo-counts of the damage-rate prior: (damaged letters, intact letters).  They keep a short
-# text with one non-word from being treated as heavily damaged.
-RATE_PRIOR = (0.5, 10.0)
-LOOKALIKE_MIN_EVIDENCE = 1
-# Letters a "best fit" code page folds (ư ơ ă đ, with any tone) and the look-alike rate assumed
-# when a text with placeholders has almost none of them.
-_BEST_FIT_LOST = "đưừứửữựơờớởỡợăằắẳẵặ"
-BEST_FIT_RATE = 0.5
-BEST_FIT_INITIAL_SHARE = 0.05
-_INITIAL_PLACEHOLDER_RE = re.compile("(?:^|(?<=\\s))[?\N{REPLACEMENT CHARACTER}]+(?=[^\\W\\d_])", re.MULTILINE)
 # How often layout leaves a double space between two words, per gap: a Beta prior (mean 0.02)
 # that each document updates with the double spaces its vanished words do not explain.  The
 # training corpora have their spaces collapsed, so they cannot say; scraped pages vary.
 LAYOUT_GAP_PRIOR = (1.0, 49.0)
-# Rare non-words per word that clean text shows anyway (vietnews dev: 2 in 410,000 words;
-# baomoi dev: 4 in 67,000); a document needs more than this before any channel opens.
-BACKGROUND_NONWORDS = 1e-4
-# Lowercase non-words no drop explains (foreign words, typos) per word in clean text (vietnews
-# dev: 239 in 410,000 words; baomoi dev: 34 in 67,000; OCR output: about 85 per 10,000).  Below
-# this, look-alike damage is not even considered, which spares clean text the look-alike index.
-LOOKALIKE_BACKGROUND = 1e-3
-# A non-word the model has seen more often than this (log10 unigram) is no evidence of damage.
-RARE_LOG10 = -6.0
-# Share of the marked letters of clean Vietnamese that lie in U+1EA0..U+1EF9 (vietnews dev:
-# 193,454 of 380,718).
-BLOCK_SHARE = 0.51
-# Rare non-words (the first pass's evidence) per dropped letter: about two thirds of dropped
-# letters leave a non-word, but many of those ("t", "th", "nh") are abbreviations clean text
-# uses too and are not counted.  Measured with the default model on vietnews dev at drop rates
-# 0.01, 0.05 and 0.15: 0.315, 0.311, 0.308.
-NONWORD_SHARE = 0.31
 
-
-@dataclass(frozen=True)
-class DamageEstimate:
-    """What the first pass concluded about one document."""
-
-    drop: float = 0.0
-    placeholder: float = 0.0
-    lookalike: float = 0.0
-    #: Rate at which marked letters outside U+1EA0..U+1EF9 (à, ô, ư, đ...) became placeholders.
-    placeholder_marked: float = 0.0
-    stripped_lines: frozenset[int] = frozenset()
-    #: cp1252 bytes read back as UTF-8: U+FFFD stands for a letter cp1252 has (à, ô, í), "?"
-    #: for one it lacks (ạ, ư, đ).
-    code_page_split: bool = False
-    #: A code page's "best fit" folded đ, ư, ơ, ă (the look-alike rate is then its rate).
-    best_fit: bool = False
-    evidence: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def is_clean(self) -> bool:
-        return not (self.drop or self.placeholder or self.lookalike or self.stripped_lines)
 
 
 class _Slot:
@@ -189,34 +133,27 @@ class Restorer:
     per-call state is local, and the shared caches (indexes, word analyses, the model's search
     structures) are filled idempotently, so two threads filling one at once only repeat work."""
 
-    def __init__(self, model: object) -> None:
+    def __init__(self, model: object, lexicon: Lexicon | None = None) -> None:
         self.model = model
         vocab: Sequence[str] = model.vocab  # type: ignore[attr-defined]
         self.vocab = vocab
+        self.unigram = np.asarray(model.unigram_log10, dtype=np.float64)  # type: ignore[attr-defined]
+        if lexicon is None:
+            lexicon = Lexicon(vocab, self.unigram.tolist())
+        elif list(lexicon.vocab) != list(vocab):
+            raise ValueError("the lexicon was read from another model than this one")
+        self.lexicon = lexicon
         self.word_ids = {w: i for i, w in enumerate(vocab)}
         self.unk_id: int = model.unk_id  # type: ignore[attr-defined]
         self.bos_id: int = model.bos_id  # type: ignore[attr-defined]
         self.eos_id: int = model.eos_id  # type: ignore[attr-defined]
         self.punct_id: int = self.word_ids.get(PUNCT, self.unk_id)
-        # The shipped word list holds only valid syllables: a unit found there needs no parse.
-        try:
-            listed = load_wordlist().keys()
-        except (OSError, ValueError):
-            listed = frozenset()
-        self.syllable_ids = [i for i, w in enumerate(vocab)
-                             if w in listed or not w.startswith("<") and is_valid_syllable(w)]
-        self._syllable_set = frozenset(self.syllable_ids)
-        self.unigram = np.asarray(model.unigram_log10, dtype=np.float64)  # type: ignore[attr-defined]
-        # Words that are never evidence of damage: the model's syllables, and other units it has
-        # seen often (abbreviations, foreign words in common use).
-        common = (self.unigram > RARE_LOG10).tolist()
-        self._ordinary = frozenset(w for i, w in enumerate(vocab)
-                                   if i in self._syllable_set or common[i] and not w.startswith("<"))
+        self.syllable_ids = lexicon.syllable_ids
+        self._syllable_set = lexicon.syllable_set
         order = int(getattr(model, "order", 3))
         if order not in (3, 4):
             raise ValueError(f"the decoder works with trigram or 4-gram models, not order {order}")
         self.ctx = order - 1
-        self._indexes: dict[frozenset[str], CandidateIndex] = {}
         self._options_cache: dict[tuple[str, bool, frozenset[str] | None], object] = {}
         # Counts of block letters / marked letters per vocabulary syllable, for ln P(intact),
         # read off UTF-8: a U+1EA0..U+1EF9 letter is E1 BA xx or E1 BB xx (two bytes more than
@@ -232,11 +169,11 @@ class Restorer:
 
     # -- indexes -------------------------------------------------------------------------
     def index(self, channels: frozenset[str]) -> CandidateIndex:
-        got = self._indexes.get(channels)
-        if got is None:
-            got = build_index(self.vocab, self.syllable_ids, channels)
-            self._indexes[channels] = got
-        return got
+        return self.lexicon.index(channels)
+
+    def estimate(self, text: str, config: Config) -> DamageEstimate:
+        """The first pass over ``text`` (:meth:`vn_repair.estimate.Lexicon.estimate`)."""
+        return self.lexicon.estimate(text, config)
 
     # The other tables are built on first use, like the channel indexes, and kept.
     @functools.cached_property
@@ -260,11 +197,6 @@ class Restorer:
         unit_p = (sum(counts[c] for c in cols) + 1) / (sum(counts) + 3)
         syllable_p = (sum(syllables[c] for c in cols) + 1) / (sum(syllables) + 3)
         return min(0.0, math.log10(unit_p / syllable_p))
-
-    @functools.cached_property
-    def drop_forms(self) -> DropForms:
-        """Membership in the drop index without building it (:class:`~vn_repair.channels.DropForms`)."""
-        return DropForms(self.vocab, self.syllable_ids)
 
     @functools.cached_property
     def strip_index(self) -> dict[str, np.ndarray]:
@@ -295,144 +227,11 @@ class Restorer:
                         dtype=np.int32)
 
     # -- estimation ------------------------------------------------------------------------
-    def estimate(self, text: str, config: Config) -> DamageEstimate:
-        """First pass: what damage does ``text`` show, and how often?  Counts only what damage
-        explains: non-words a channel can make, placeholders inside words, lines without marks."""
-        allowed = _allowed_channels(config)
-        # Counting distinct space-separated chunks is much faster than tokenizing, and enough
-        # for an estimate: punctuation is trimmed from the ends of each distinct chunk.
-        chunks = text.split()
-        # Membership alone, without the drop index (0.1 s to build) unless it is there already:
-        # clean text has only a few hundred distinct rare non-words to ask about.
-        drop_index: object = None
-        if "drop" in allowed:
-            drop_index = self._indexes.get(frozenset({"drop"})) or self.drop_forms
-        ordinary = self._ordinary
-        suspects: set[str] = set()
-        trailing_placeholders = 0
-        distinct = set(chunks)
-        distinct.difference_update(ordinary)  # most chunks: a lowercase word without punctuation
-        for chunk in distinct:
-            if "?" in chunk or "\N{REPLACEMENT CHARACTER}" in chunk:
-                # Evidence of placeholders, never of dropped letters ("th?" is not "th").  A "?"
-                # after a fragment that is no word ("ph?" for "phố") is a lost letter, not a
-                # question mark.
-                if chunk.endswith("?") and "placeholder" in allowed:
-                    core = chunk.rstrip("?").lstrip(_EDGE_PUNCT).lower()
-                    if core.isalpha() and not is_valid_syllable(core):
-                        trailing_placeholders += 1
-                continue
-            w = chunk.strip(_EDGE_PUNCT).lower()
-            # Ordinary words include abbreviations and foreign words that clean text uses too.
-            if w in ordinary or not w.isalpha() or is_valid_syllable(w):
-                continue
-            suspects.add(chunk)
-        nonword_drop = 0
-        # Lowercase non-words no drop explains: look-alike misreadings, or typos.  (Capitalised
-        # ones are mostly names, and say nothing about OCR.)
-        others: list[tuple[str, int]] = []
-        if suspects:
-            for chunk, n in Counter(filter(suspects.__contains__, chunks)).items():
-                core = chunk.strip(_EDGE_PUNCT)
-                w = core.lower()
-                if drop_index is not None and w in drop_index:
-                    nonword_drop += n
-                elif core.islower():
-                    others.append((w, n))
-        nonword_la = 0
-        background = BACKGROUND_NONWORDS * len(chunks)
-        best_fit = False
-        unexplained = sum(n for _, n in others)
-        if "lookalike" in allowed and unexplained >= LOOKALIKE_MIN_EVIDENCE \
-                and unexplained > max(background, LOOKALIKE_BACKGROUND * len(chunks)):
-            la_index = self.index(frozenset({"drop", "lookalike"}))
-            nonword_la = sum(n for w, n in others if w in la_index)
-        placeholders = 0
-        if "placeholder" in allowed:
-            placeholders = _count_placeholders(text) + trailing_placeholders
-        if placeholders <= background:
-            placeholders = 0  # a stray "?x" (a URL's query string, a typo) opens no channel
-        # Letters by UTF-8 lead bytes: U+1EA0..U+1EF9 is E1 BA xx / E1 BB xx; the other marked
-        # letters (U+00C0..U+01BF) lead with C3..C6, capitals as well as small letters.
-        raw = text.encode("utf-8", "surrogatepass")
-        kept_block = raw.count(b"\xe1\xba") + raw.count(b"\xe1\xbb")
-        kept_marked = raw.count(b"\xc3") + raw.count(b"\xc4") + raw.count(b"\xc5") + raw.count(b"\xc6")
-        if placeholders >= 2 and "lookalike" in allowed:
-            # A code page without Vietnamese, with "best fit": ư, ơ, ă, đ lose their marks and
-            # the letters it lacks become "?".  Then those four letters are all but absent.
-            # But a code page without best fit loses đ to "?" too, and đ starts one word in
-            # twenty: word-initial placeholders are 11-16% of all on simulated plain cp1252 text,
-            # 1.2% with best fit (vietnews dev).
-            lowered = text.lower()
-            horned = sum(lowered.count(c) for c in _BEST_FIT_LOST)
-            initial = len(_INITIAL_PLACEHOLDER_RE.findall(text))
-            # And best fit keeps the letters cp1252 has (à, ô, é): a text without them was
-            # stripped, and its "?" are question marks after unaccented words ("khong?").
-            best_fit = (horned <= 0.05 * placeholders and initial <= BEST_FIT_INITIAL_SHARE * placeholders
-                        and kept_marked >= 0.2 * placeholders)
-        stripped: set[int] = set()
-        if "strip" in allowed:
-            # The strip index is built only if some line passes the cheap screens.
-            stripped = _stripped_lines(text, raw, lambda: self.strip_index)
-        a, b = RATE_PRIOR
-        # Clean text has a few rare non-words too (typos, unlisted names): below this background
-        # the document is taken as undamaged, which keeps clean text byte for byte and fast.
-        if nonword_drop <= background:
-            nonword_drop = 0
-        if nonword_la <= background:
-            nonword_la = 0
-        dropped = nonword_drop / NONWORD_SHARE
-        # Block letters now written "?" were not dropped: they count with the kept ones.
-        drop = (dropped + a) / (dropped + kept_block + placeholders + a + b) if nonword_drop else 0.0
-        # Look-alike misreadings need more than a stray typo or foreign word: a few of them, and
-        # not drowned among dropped letters (whose non-words the look-alike index also holds).
-        la_seen = nonword_la >= max(LOOKALIKE_MIN_EVIDENCE, 0.01 * nonword_drop)
-        la = (nonword_la + a) / (nonword_la + kept_marked + kept_block + a + b) if la_seen else 0.0
-        if best_fit:
-            la = max(la, BEST_FIT_RATE)
-        ph = ph_marked = 0.0
-        if placeholders:
-            # Which letters did the placeholders take?  Clean Vietnamese has about as many
-            # marked letters inside the block as outside it (BLOCK_SHARE); what is missing from
-            # each class says how often that class was lost.
-            total = placeholders + kept_block + kept_marked
-            missing_block = max(0.0, BLOCK_SHARE * total - kept_block)
-            missing_marked = max(0.0, (1.0 - BLOCK_SHARE) * total - kept_marked)
-            share = (missing_block + a) / (missing_block + missing_marked + 2 * a)
-            ph = (placeholders * share + a) / (placeholders * share + kept_block + dropped + a + b)
-            ph_marked = (placeholders * (1 - share) + a) / (placeholders * (1 - share) + kept_marked + a + b)
-        if config.damage_rate is not None:
-            drop = config.damage_rate if "drop" in allowed else 0.0
-            if "lookalike" in allowed and config.damage != "auto":
-                la = config.damage_rate
-            if "placeholder" in allowed and config.damage != "auto":
-                ph = ph_marked = config.damage_rate
-        # Text forced through cp1252 and read back as UTF-8 shows both marks of loss: "?" where
-        # cp1252 had no letter, U+FFFD where its byte for a Latin-1 letter failed to decode.
-        fffd = text.count("\N{REPLACEMENT CHARACTER}")
-        split = "placeholder" in allowed and fffd >= 2 and placeholders - fffd >= 2
-        return DamageEstimate(
-            code_page_split=split,
-            best_fit=best_fit,
-            drop=min(drop, 0.999),
-            placeholder=min(ph, 0.999),
-            placeholder_marked=min(ph_marked, 0.999),
-            lookalike=min(la, 0.999),
-            stripped_lines=frozenset(stripped),
-            evidence={
-                "nonword_drop": nonword_drop,
-                "nonword_lookalike": nonword_la,
-                "placeholder": placeholders,
-                "kept_block": kept_block,
-                "kept_marked": kept_marked,
-                "stripped_lines": len(stripped),
-            },
-        )
-
     # -- restoration -----------------------------------------------------------------------
-    def restore(self, text: str, config: Config) -> list[Edit]:
-        """Edits (offsets into ``text``) that restore damaged words of ``text``."""
-        est = self.estimate(text, config)
+    def restore(self, text: str, config: Config, estimate: DamageEstimate | None = None) -> list[Edit]:
+        """Edits (offsets into ``text``) that restore damaged words of ``text``; ``estimate`` is
+        the first pass's, when it has been made already."""
+        est = self.estimate(text, config) if estimate is None else estimate
         if est.is_clean:
             return []
         return self._decode(text, est, config)
@@ -1124,12 +923,6 @@ def _merge_edge_placeholders(toks: list[tuple[str, str, int]]) -> list[tuple[str
     return out
 
 
-def _allowed_channels(config: Config) -> frozenset[str]:
-    if config.damage == "auto":
-        return frozenset(("drop", "strip", "placeholder", "lookalike"))
-    return frozenset(config.damage)
-
-
 def _clusters(sentence: list[int | _Slot], bos: int, eos: int, ctx: int = 2) -> list[tuple[list[int | _Slot], int]]:
     """Split a sentence into independent clusters of open positions, each with ``ctx`` (the
     model's order - 1) positions of fixed context before it and up to ``ctx`` fixed positions (or
@@ -1259,8 +1052,6 @@ def _forward_backward_batch(trans: np.ndarray, chan: np.ndarray) -> np.ndarray:
 
 
 STYLE_SAMPLE_CHARS = 200_000
-# A line reads as stripped when this share of its words are the stripped form of a syllable.
-STRIPPED_SHARE = 0.8
 # Open oa/oe/uy rhymes that end a word, written in the two styles ("hoà " vs "hòa ").
 _OLD_STYLE_ENDINGS = tuple(f"{v}{t} " for v, ts in (("o", "àáảãạèéẻẽẹ"), ("u", "ỳýỷỹỵ")) for t in ts)
 _NEW_STYLE_ENDINGS = tuple(f"{t}{v} " for ts, v in (("òóỏõọ", "a"), ("òóỏõọ", "e"), ("ùúủũụ", "y")) for t in ts)
@@ -1296,62 +1087,6 @@ def _is_acronym(word: str) -> bool:
 def _is_caps_line(line: str) -> bool:
     """A line written in capitals (a headline), where every word looks like an acronym."""
     return line.isupper() and sum(1 for c in line if c.isalpha()) >= 8
-
-
-def _count_placeholders(text: str) -> int:
-    """Placeholders inside a word or starting one ("Vi?t", "?n"), and every U+FFFD; a "?" after
-    a word is as likely a question mark and is not counted."""
-    n = text.count("\N{REPLACEMENT CHARACTER}")
-    i = text.find("?")
-    last = len(text) - 1
-    while i >= 0:
-        if i < last and text[i + 1].isalpha():
-            n += 1
-        i = text.find("?", i + 1)
-    return n
-
-
-_SCREEN_WITH_NUMPY_FROM = 20_000  # bytes
-
-
-def _stripped_lines(text: str, raw: bytes, strip_index: Callable[[], dict[str, np.ndarray]]) -> set[int]:
-    """Lines (by number) that read as Vietnamese with its marks stripped: enough words, almost
-    none marked, and most of them the stripped form of a known syllable (``strip_index()``,
-    asked for only when a line gets that far).  ``raw`` is ``text`` in UTF-8."""
-    # Cheap screen first: UTF-8 bytes beyond one per character count the marked letters.
-    # U+FFFD (three bytes) fails it too: it stands for a marked letter that was replaced, so
-    # the plain letters around it are as written, not stripped.
-    lines = text.split("\n")
-    if len(raw) < _SCREEN_WITH_NUMPY_FROM:  # a short text: numpy's set-up would cost more
-        passing = [n for n, line in enumerate(lines)
-                   if len(line.encode("utf-8", "surrogatepass")) - len(line) <= 0.1 * line.count(" ") + 4]
-    else:  # over all lines at once: continuation bytes and spaces per line
-        b = np.frombuffer(raw, dtype=np.uint8)
-        starts = np.concatenate(([0], np.flatnonzero(b == 10) + 1))
-        # Each line's sum runs to the next line's start.  A text that ends with "\n" has an
-        # empty last line, which starts at len(b) and sums to 0.
-        inside = starts[starts < len(b)]
-        extra = np.zeros(len(starts), dtype=np.int32)
-        spaces = np.zeros(len(starts), dtype=np.int32)
-        extra[: len(inside)] = np.add.reduceat(((b & 0xC0) == 0x80).view(np.int8), inside, dtype=np.int32)
-        spaces[: len(inside)] = np.add.reduceat((b == 32).view(np.int8), inside, dtype=np.int32)
-        passing = np.flatnonzero(extra <= 0.1 * spaces + 4).tolist()
-    out: set[int] = set()
-    for n in passing:
-        line = lines[n]
-        if "\N{REPLACEMENT CHARACTER}" in line:
-            continue
-        words = _WORD_RE.findall(line)
-        if len(words) < 4:
-            continue
-        marked = len(_NONASCII_LETTER_RE.findall(line))
-        if marked > 0.05 * len(words):
-            continue
-        index = strip_index()
-        syllables = sum(1 for w in words if w.lower() in index)
-        if syllables >= STRIPPED_SHARE * len(words):
-            out.add(n)
-    return out
 
 
 # The marked letters cp1252 has: bytes 0xC0-0xFF, which fail to decode when read back as UTF-8.
@@ -1437,42 +1172,9 @@ def get_restorer(model: str | None = None) -> Restorer:
 
     loaded = load_default_model() if model is None else NgramModel.load(model)
     _LOADS += 1
-    return Restorer(loaded)
+    return Restorer(loaded, get_lexicon(model))
 
 
 def model_load_count() -> int:
     """How many times this process has loaded a model (for tests of per-process caching)."""
     return _LOADS
-
-
-# A very long document is decoded in windows of whole lines, each with its own damage estimate,
-# so memory stays bounded and a stream never needs to be held whole.
-WINDOW_CHARS = 1 << 20
-
-
-def restore_text(text: str, config: Config) -> list[Edit]:
-    """Edits (offsets into ``text``) that restore damaged words, under ``config``."""
-    if not _LETTER_RE.search(text):
-        return []  # no letter, no placeholder: nothing the engine could restore
-    restorer = get_restorer(config.model)
-    if len(text) <= WINDOW_CHARS:
-        return restorer.restore(text, config)
-    edits: list[Edit] = []
-    start = 0
-    while start < len(text):
-        end = min(len(text), start + WINDOW_CHARS)
-        if end < len(text):
-            nl = text.rfind("\n", start, end)
-            if nl > start:
-                end = nl + 1
-            else:
-                sp = text.rfind(" ", start, end)
-                end = sp + 1 if sp > start else end
-        edits.extend(
-            Edit(e.offset + start, e.before, e.after, e.kind, e.confidence)
-            for e in restorer.restore(text[start:end], config)
-        )
-        start = end
-    return edits
-
-

@@ -1,0 +1,330 @@
+"""The first pass over a document: what damage does it show, and how often?
+
+Counts only what damage explains: non-words a channel can make, placeholders inside words,
+lines without marks, look-alike letters.  It needs the model's units and their unigram
+probabilities and nothing else, so it runs without numpy and without the n-gram tables
+(:func:`vn_repair.model_file.read_vocabulary`): most documents are clean, and a clean one is
+done here.  :class:`vn_repair.restore.Restorer` decodes the rest with the same
+:class:`Lexicon`.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import sys
+from collections import Counter
+from collections.abc import Callable, Container, Sequence
+from dataclasses import dataclass, field
+
+from .channels import CandidateIndex, DropForms, build_index
+from .config import Config
+from .data_files import load_wordlist
+from .model_file import read_vocabulary
+from .orthography import is_valid_syllable, strip_marks
+
+__all__ = ["DamageEstimate", "Lexicon", "get_lexicon"]
+
+_WORD_RE = re.compile(r"[^\W\d_]+")
+_LETTER_RE = re.compile("[^\\W\\d_]|[?\N{REPLACEMENT CHARACTER}]")
+_EDGE_PUNCT = "\"'()[]{}<>.,;:!?…-–—“”‘’«»/*&%$#@+=|~^`"
+# Letters with a diacritic: Latin-1 and Latin Extended (à, ô, ư, đ...) and the U+1EA0 block.
+_NONASCII_LETTER_RE = re.compile("[\u00c0-\u024f\u1ea0-\u1ef9]")
+
+# Pseudo-counts of the damage-rate prior: (damaged letters, intact letters).  They keep a short
+# text with one non-word from being treated as heavily damaged.
+RATE_PRIOR = (0.5, 10.0)
+LOOKALIKE_MIN_EVIDENCE = 1
+# Letters a "best fit" code page folds (ư ơ ă đ, with any tone) and the look-alike rate assumed
+# when a text with placeholders has almost none of them.
+_BEST_FIT_LOST = "đưừứửữựơờớởỡợăằắẳẵặ"
+BEST_FIT_RATE = 0.5
+BEST_FIT_INITIAL_SHARE = 0.05
+_INITIAL_PLACEHOLDER_RE = re.compile("(?:^|(?<=\\s))[?\N{REPLACEMENT CHARACTER}]+(?=[^\\W\\d_])", re.MULTILINE)
+# Rare non-words per word that clean text shows anyway (vietnews dev: 2 in 410,000 words;
+# baomoi dev: 4 in 67,000); a document needs more than this before any channel opens.
+BACKGROUND_NONWORDS = 1e-4
+# Lowercase non-words no drop explains (foreign words, typos) per word in clean text (vietnews
+# dev: 239 in 410,000 words; baomoi dev: 34 in 67,000; OCR output: about 85 per 10,000).  Below
+# this, look-alike damage is not even considered, which spares clean text the look-alike index.
+LOOKALIKE_BACKGROUND = 1e-3
+# A non-word the model has seen more often than this (log10 unigram) is no evidence of damage.
+RARE_LOG10 = -6.0
+# Share of the marked letters of clean Vietnamese that lie in U+1EA0..U+1EF9 (vietnews dev:
+# 193,454 of 380,718).
+BLOCK_SHARE = 0.51
+# Rare non-words (the first pass's evidence) per dropped letter: about two thirds of dropped
+# letters leave a non-word, but many of those ("t", "th", "nh") are abbreviations clean text
+# uses too and are not counted.  Measured with the default model on vietnews dev at drop rates
+# 0.01, 0.05 and 0.15: 0.315, 0.311, 0.308.
+NONWORD_SHARE = 0.31
+# A line reads as stripped when this share of its words are the stripped form of a syllable.
+STRIPPED_SHARE = 0.8
+
+
+@dataclass(frozen=True)
+class DamageEstimate:
+    """What the first pass concluded about one document."""
+
+    drop: float = 0.0
+    placeholder: float = 0.0
+    lookalike: float = 0.0
+    #: Rate at which marked letters outside U+1EA0..U+1EF9 (à, ô, ư, đ...) became placeholders.
+    placeholder_marked: float = 0.0
+    stripped_lines: frozenset[int] = frozenset()
+    #: cp1252 bytes read back as UTF-8: U+FFFD stands for a letter cp1252 has (à, ô, í), "?"
+    #: for one it lacks (ạ, ư, đ).
+    code_page_split: bool = False
+    #: A code page's "best fit" folded đ, ư, ơ, ă (the look-alike rate is then its rate).
+    best_fit: bool = False
+    evidence: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def is_clean(self) -> bool:
+        return not (self.drop or self.placeholder or self.lookalike or self.stripped_lines)
+
+
+class Lexicon:
+    """The model's units as the first pass sees them: which are syllables, which are ordinary
+    words (never evidence of damage), and the channel indexes over the syllables, built on
+    first use and kept.  Thread-safe in the way :class:`~vn_repair.restore.Restorer` is."""
+
+    def __init__(self, vocab: Sequence[str], unigram_log10: Sequence[float]) -> None:
+        self.vocab = vocab
+        # The shipped word list holds only valid syllables: a unit found there needs no parse.
+        try:
+            listed = load_wordlist().keys()
+        except (OSError, ValueError):
+            listed = frozenset()
+        self.syllable_ids = [i for i, w in enumerate(vocab)
+                             if w in listed or not w.startswith("<") and is_valid_syllable(w)]
+        self.syllable_set = frozenset(self.syllable_ids)
+        # Words that are never evidence of damage: the model's syllables, and other units it has
+        # seen often (abbreviations, foreign words in common use).
+        self.ordinary = frozenset(w for i, w in enumerate(vocab)
+                                  if i in self.syllable_set or unigram_log10[i] > RARE_LOG10 and not w.startswith("<"))
+        self._indexes: dict[frozenset[str], CandidateIndex] = {}
+
+    def index(self, channels: frozenset[str]) -> CandidateIndex:
+        """The candidate index of ``channels`` over the syllables (imports numpy)."""
+        got = self._indexes.get(channels)
+        if got is None:
+            got = build_index(self.vocab, self.syllable_ids, channels)
+            self._indexes[channels] = got
+        return got
+
+    @functools.cached_property
+    def drop_forms(self) -> DropForms:
+        """Membership in the drop index without building it (:class:`~vn_repair.channels.DropForms`)."""
+        return DropForms(self.vocab, self.syllable_ids)
+
+    @functools.cached_property
+    def stripped_forms(self) -> frozenset[str]:
+        """The syllables with their marks stripped ("dung" for dung, dùng, dựng...)."""
+        return frozenset(strip_marks(self.vocab[i]) for i in self.syllable_ids)
+
+    def estimate(self, text: str, config: Config) -> DamageEstimate:
+        """First pass: what damage does ``text`` show, and how often?  Counts only what damage
+        explains: non-words a channel can make, placeholders inside words, lines without marks."""
+        allowed = _allowed_channels(config)
+        # Counting distinct space-separated chunks is much faster than tokenizing, and enough
+        # for an estimate: punctuation is trimmed from the ends of each distinct chunk.
+        chunks = text.split()
+        # Membership alone, without the drop index (0.1 s to build) unless it is there already:
+        # clean text has only a few hundred distinct rare non-words to ask about.
+        drop_index: object = None
+        if "drop" in allowed:
+            drop_index = self._indexes.get(frozenset({"drop"})) or self.drop_forms
+        ordinary = self.ordinary
+        suspects: set[str] = set()
+        trailing_placeholders = 0
+        distinct = set(chunks)
+        distinct.difference_update(ordinary)  # most chunks: a lowercase word without punctuation
+        for chunk in distinct:
+            if "?" in chunk or "\N{REPLACEMENT CHARACTER}" in chunk:
+                # Evidence of placeholders, never of dropped letters ("th?" is not "th").  A "?"
+                # after a fragment that is no word ("ph?" for "phố") is a lost letter, not a
+                # question mark.
+                if chunk.endswith("?") and "placeholder" in allowed:
+                    core = chunk.rstrip("?").lstrip(_EDGE_PUNCT).lower()
+                    if core.isalpha() and not is_valid_syllable(core):
+                        trailing_placeholders += 1
+                continue
+            w = chunk.strip(_EDGE_PUNCT).lower()
+            # Ordinary words include abbreviations and foreign words that clean text uses too.
+            if w in ordinary or not w.isalpha() or is_valid_syllable(w):
+                continue
+            suspects.add(chunk)
+        nonword_drop = 0
+        # Lowercase non-words no drop explains: look-alike misreadings, or typos.  (Capitalised
+        # ones are mostly names, and say nothing about OCR.)
+        others: list[tuple[str, int]] = []
+        if suspects:
+            for chunk, n in Counter(filter(suspects.__contains__, chunks)).items():
+                core = chunk.strip(_EDGE_PUNCT)
+                w = core.lower()
+                if drop_index is not None and w in drop_index:
+                    nonword_drop += n
+                elif core.islower():
+                    others.append((w, n))
+        nonword_la = 0
+        background = BACKGROUND_NONWORDS * len(chunks)
+        best_fit = False
+        unexplained = sum(n for _, n in others)
+        if "lookalike" in allowed and unexplained >= LOOKALIKE_MIN_EVIDENCE \
+                and unexplained > max(background, LOOKALIKE_BACKGROUND * len(chunks)):
+            la_index = self.index(frozenset({"drop", "lookalike"}))
+            nonword_la = sum(n for w, n in others if w in la_index)
+        placeholders = 0
+        if "placeholder" in allowed:
+            placeholders = _count_placeholders(text) + trailing_placeholders
+        if placeholders <= background:
+            placeholders = 0  # a stray "?x" (a URL's query string, a typo) opens no channel
+        # Letters by UTF-8 lead bytes: U+1EA0..U+1EF9 is E1 BA xx / E1 BB xx; the other marked
+        # letters (U+00C0..U+01BF) lead with C3..C6, capitals as well as small letters.
+        raw = text.encode("utf-8", "surrogatepass")
+        kept_block = raw.count(b"\xe1\xba") + raw.count(b"\xe1\xbb")
+        kept_marked = raw.count(b"\xc3") + raw.count(b"\xc4") + raw.count(b"\xc5") + raw.count(b"\xc6")
+        if placeholders >= 2 and "lookalike" in allowed:
+            # A code page without Vietnamese, with "best fit": ư, ơ, ă, đ lose their marks and
+            # the letters it lacks become "?".  Then those four letters are all but absent.
+            # But a code page without best fit loses đ to "?" too, and đ starts one word in
+            # twenty: word-initial placeholders are 11-16% of all on simulated plain cp1252 text,
+            # 1.2% with best fit (vietnews dev).
+            lowered = text.lower()
+            horned = sum(lowered.count(c) for c in _BEST_FIT_LOST)
+            initial = len(_INITIAL_PLACEHOLDER_RE.findall(text))
+            # And best fit keeps the letters cp1252 has (à, ô, é): a text without them was
+            # stripped, and its "?" are question marks after unaccented words ("khong?").
+            best_fit = (horned <= 0.05 * placeholders and initial <= BEST_FIT_INITIAL_SHARE * placeholders
+                        and kept_marked >= 0.2 * placeholders)
+        stripped: set[int] = set()
+        if "strip" in allowed:
+            # The strip index is built only if some line passes the cheap screens.
+            stripped = _stripped_lines(text, raw, lambda: self.stripped_forms)
+        a, b = RATE_PRIOR
+        # Clean text has a few rare non-words too (typos, unlisted names): below this background
+        # the document is taken as undamaged, which keeps clean text byte for byte and fast.
+        if nonword_drop <= background:
+            nonword_drop = 0
+        if nonword_la <= background:
+            nonword_la = 0
+        dropped = nonword_drop / NONWORD_SHARE
+        # Block letters now written "?" were not dropped: they count with the kept ones.
+        drop = (dropped + a) / (dropped + kept_block + placeholders + a + b) if nonword_drop else 0.0
+        # Look-alike misreadings need more than a stray typo or foreign word: a few of them, and
+        # not drowned among dropped letters (whose non-words the look-alike index also holds).
+        la_seen = nonword_la >= max(LOOKALIKE_MIN_EVIDENCE, 0.01 * nonword_drop)
+        la = (nonword_la + a) / (nonword_la + kept_marked + kept_block + a + b) if la_seen else 0.0
+        if best_fit:
+            la = max(la, BEST_FIT_RATE)
+        ph = ph_marked = 0.0
+        if placeholders:
+            # Which letters did the placeholders take?  Clean Vietnamese has about as many
+            # marked letters inside the block as outside it (BLOCK_SHARE); what is missing from
+            # each class says how often that class was lost.
+            total = placeholders + kept_block + kept_marked
+            missing_block = max(0.0, BLOCK_SHARE * total - kept_block)
+            missing_marked = max(0.0, (1.0 - BLOCK_SHARE) * total - kept_marked)
+            share = (missing_block + a) / (missing_block + missing_marked + 2 * a)
+            ph = (placeholders * share + a) / (placeholders * share + kept_block + dropped + a + b)
+            ph_marked = (placeholders * (1 - share) + a) / (placeholders * (1 - share) + kept_marked + a + b)
+        if config.damage_rate is not None:
+            drop = config.damage_rate if "drop" in allowed else 0.0
+            if "lookalike" in allowed and config.damage != "auto":
+                la = config.damage_rate
+            if "placeholder" in allowed and config.damage != "auto":
+                ph = ph_marked = config.damage_rate
+        # Text forced through cp1252 and read back as UTF-8 shows both marks of loss: "?" where
+        # cp1252 had no letter, U+FFFD where its byte for a Latin-1 letter failed to decode.
+        fffd = text.count("\N{REPLACEMENT CHARACTER}")
+        split = "placeholder" in allowed and fffd >= 2 and placeholders - fffd >= 2
+        return DamageEstimate(
+            code_page_split=split,
+            best_fit=best_fit,
+            drop=min(drop, 0.999),
+            placeholder=min(ph, 0.999),
+            placeholder_marked=min(ph_marked, 0.999),
+            lookalike=min(la, 0.999),
+            stripped_lines=frozenset(stripped),
+            evidence={
+                "nonword_drop": nonword_drop,
+                "nonword_lookalike": nonword_la,
+                "placeholder": placeholders,
+                "kept_block": kept_block,
+                "kept_marked": kept_marked,
+                "stripped_lines": len(stripped),
+            },
+        )
+
+
+@functools.lru_cache(maxsize=8)
+def get_lexicon(model: str | None = None) -> Lexicon:
+    """The process's :class:`Lexicon` for model file ``model`` (None: the embedded default),
+    read without numpy and built once."""
+    return Lexicon(*read_vocabulary(model))
+
+
+def _allowed_channels(config: Config) -> frozenset[str]:
+    if config.damage == "auto":
+        return frozenset(("drop", "strip", "placeholder", "lookalike"))
+    return frozenset(config.damage)
+
+
+def _count_placeholders(text: str) -> int:
+    """Placeholders inside a word or starting one ("Vi?t", "?n"), and every U+FFFD; a "?" after
+    a word is as likely a question mark and is not counted."""
+    n = text.count("\N{REPLACEMENT CHARACTER}")
+    i = text.find("?")
+    last = len(text) - 1
+    while i >= 0:
+        if i < last and text[i + 1].isalpha():
+            n += 1
+        i = text.find("?", i + 1)
+    return n
+
+
+_SCREEN_WITH_NUMPY_FROM = 20_000  # bytes
+
+
+def _stripped_lines(text: str, raw: bytes, strip_index: Callable[[], Container[str]]) -> set[int]:
+    """Lines (by number) that read as Vietnamese with its marks stripped: enough words, almost
+    none marked, and most of them the stripped form of a known syllable (``strip_index()``,
+    asked for only when a line gets that far).  ``raw`` is ``text`` in UTF-8."""
+    # Cheap screen first: UTF-8 bytes beyond one per character count the marked letters.
+    # U+FFFD (three bytes) fails it too: it stands for a marked letter that was replaced, so
+    # the plain letters around it are as written, not stripped.
+    lines = text.split("\n")
+    # numpy counts all lines at once, but is imported only for a document that needs decoding:
+    # a clean one keeps to the loop (20 ms on 2.4 MB).  A short text keeps to it anyway.
+    np = sys.modules.get("numpy")
+    if np is None or len(raw) < _SCREEN_WITH_NUMPY_FROM:
+        passing = [n for n, line in enumerate(lines)
+                   if len(line.encode("utf-8", "surrogatepass")) - len(line) <= 0.1 * line.count(" ") + 4]
+    else:  # over all lines at once: continuation bytes and spaces per line
+        b = np.frombuffer(raw, dtype=np.uint8)
+        starts = np.concatenate(([0], np.flatnonzero(b == 10) + 1))
+        # Each line's sum runs to the next line's start.  A text that ends with "\n" has an
+        # empty last line, which starts at len(b) and sums to 0.
+        inside = starts[starts < len(b)]
+        extra = np.zeros(len(starts), dtype=np.int32)
+        spaces = np.zeros(len(starts), dtype=np.int32)
+        extra[: len(inside)] = np.add.reduceat(((b & 0xC0) == 0x80).view(np.int8), inside, dtype=np.int32)
+        spaces[: len(inside)] = np.add.reduceat((b == 32).view(np.int8), inside, dtype=np.int32)
+        passing = np.flatnonzero(extra <= 0.1 * spaces + 4).tolist()
+    out: set[int] = set()
+    for n in passing:
+        line = lines[n]
+        if "\N{REPLACEMENT CHARACTER}" in line:
+            continue
+        words = _WORD_RE.findall(line)
+        if len(words) < 4:
+            continue
+        marked = len(_NONASCII_LETTER_RE.findall(line))
+        if marked > 0.05 * len(words):
+            continue
+        index = strip_index()
+        syllables = sum(1 for w in words if w.lower() in index)
+        if syllables >= STRIPPED_SHARE * len(words):
+            out.add(n)
+    return out
