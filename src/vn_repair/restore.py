@@ -99,6 +99,8 @@ PRUNE_DENSE_LOG10 = 6.0
 OPTIONS_CACHE_SIZE = 200_000
 # Float cells of trigram tables decoded in one batch (8 bytes each).
 BATCH_CELLS = 4_000_000
+# The same for the exact pass, which holds several arrays the size of its tables.
+EXACT_BATCH_CELLS = 1_000_000
 # Coarse to fine: where a cluster has more candidates than this at a position (dense damage),
 # a coarse pass keeps the FINE_WIDTH likeliest (the reading as written among them) with at
 # least PRUNE_POSTERIOR, and only those enter the exact trigram-state pass, whose cost grows
@@ -126,6 +128,11 @@ class _Slot:
         self.cands = cands  # vocabulary ids (int32); cands[0] is the reading as written
         self.channel = channel  # ln P(observed | candidate)
         self.kind = kind
+
+
+# A coarse batch ready for the exact pass: (clusters, candidates, channel scores, real
+# positions, likeliest units, the coarse pick of each candidate or None).
+_Fine = tuple[list[list[int | _Slot]], np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]
 
 
 class Restorer:
@@ -724,9 +731,10 @@ class Restorer:
         coarse pass (width**2 queries per position) first keeps the FINE_WIDTH likeliest, and
         only those enter the exact pass, whose cost grows with the cube of the width."""
         # Batches of one padded length go through the exact pass together (their widths are
-        # FINE_WIDTH at most by then): a few large passes instead of one per coarse batch.
-        fine: dict[int, list[tuple[list[list[int | _Slot]], np.ndarray, np.ndarray, np.ndarray, np.ndarray,
-                                   np.ndarray | None]]] = {}
+        # FINE_WIDTH at most by then): a few large passes instead of one per coarse batch, each
+        # run once its clusters fill EXACT_BATCH_CELLS, so memory stays bounded.
+        out: list[tuple[_Slot, int, float]] = []
+        fine: dict[int, list[_Fine]] = {}
         for length, width, group, real in _batches(clusters):
             cand, chan = _pack(group, length, width)
             with np.errstate(invalid="ignore"):
@@ -746,39 +754,46 @@ class Restorer:
             else:
                 pick = None
                 f_cand, f_chan = cand, chan
-            fine.setdefault(length, []).append((group, f_cand, f_chan, real, best, pick))
-        out: list[tuple[_Slot, int, float]] = []
+            parts = fine.setdefault(length, [])
+            parts.append((group, f_cand, f_chan, real, best, pick))
+            if sum(len(part[0]) for part in parts) * length * FINE_WIDTH**3 >= EXACT_BATCH_CELLS:
+                self._decode_fine(length, fine.pop(length), out)
         for length, parts in fine.items():
-            width = max(part[1].shape[2] for part in parts)
-            total = sum(len(part[0]) for part in parts)
-            cand = np.zeros((total, length, width), dtype=np.int32)
-            chan = np.full((total, length, width), -np.inf)
-            at = 0
-            for _group, f_cand, f_chan, _real, _best, _pick in parts:
-                n, k = len(f_cand), f_cand.shape[2]
-                cand[at : at + n, :, :k] = f_cand
-                chan[at : at + n, :, :k] = f_chan
-                at += n
-            real = np.concatenate([part[3] for part in parts])
-            best = np.concatenate([part[4] for part in parts])
-            step = max(1, BATCH_CELLS // (length * width**3))
-            posts = np.concatenate([self._exact_posteriors(cand[i : i + step], chan[i : i + step],
-                                                           real[i : i + step], best[i : i + step])
-                                    for i in range(0, total, step)])
-            at = 0
-            for group, f_cand, _chan, _real, _best, pick in parts:
-                n, k = len(f_cand), f_cand.shape[2]
-                mine = posts[at : at + n, :, :k]
-                at += n
-                top = mine.argmax(axis=2)[:, :, None]
-                conf = np.take_along_axis(mine, top, axis=2)[:, :, 0].tolist()
-                # Back to indexes into each slot's full candidate list.
-                top = (top if pick is None else np.take_along_axis(pick, top, axis=2))[:, :, 0].tolist()
-                for cl, row_top, row_conf in zip(group, top, conf):
-                    for j, p in enumerate(cl):
-                        if p.__class__ is _Slot:
-                            out.append((p, row_top[j], row_conf[j]))  # type: ignore[arg-type]
+            self._decode_fine(length, parts, out)
         return out
+
+    def _decode_fine(self, length: int, parts: list[_Fine], out: list[tuple[_Slot, int, float]]) -> None:
+        """The exact pass over coarse batches of one padded length, as one batch (padded to
+        the widest); appends (slot, its likeliest candidate, posterior) to ``out``."""
+        width = max(part[1].shape[2] for part in parts)
+        total = sum(len(part[0]) for part in parts)
+        cand = np.zeros((total, length, width), dtype=np.int32)
+        chan = np.full((total, length, width), -np.inf)
+        at = 0
+        for _group, f_cand, f_chan, _real, _best, _pick in parts:
+            n, k = len(f_cand), f_cand.shape[2]
+            cand[at : at + n, :, :k] = f_cand
+            chan[at : at + n, :, :k] = f_chan
+            at += n
+        real = np.concatenate([part[3] for part in parts])
+        best = np.concatenate([part[4] for part in parts])
+        step = max(1, EXACT_BATCH_CELLS // (length * width**3))
+        posts = np.concatenate([self._exact_posteriors(cand[i : i + step], chan[i : i + step],
+                                                       real[i : i + step], best[i : i + step])
+                                for i in range(0, total, step)])
+        at = 0
+        for group, f_cand, _chan, _real, _best, pick in parts:
+            n, k = len(f_cand), f_cand.shape[2]
+            mine = posts[at : at + n, :, :k]
+            at += n
+            top = mine.argmax(axis=2)[:, :, None]
+            conf = np.take_along_axis(mine, top, axis=2)[:, :, 0].tolist()
+            # Back to indexes into each slot's full candidate list.
+            top = (top if pick is None else np.take_along_axis(pick, top, axis=2))[:, :, 0].tolist()
+            for cl, row_top, row_conf in zip(group, top, conf):
+                for j, p in enumerate(cl):
+                    if p.__class__ is _Slot:
+                        out.append((p, row_top[j], row_conf[j]))  # type: ignore[arg-type]
 
     def _exact_posteriors(self, cand: np.ndarray, chan: np.ndarray, real: np.ndarray,
                           best: np.ndarray) -> np.ndarray:
