@@ -201,16 +201,11 @@ def test_a_sentence_after_an_opening_quote_starts_with_a_capital():
     assert vn_repair.repair('Ông nói: "??t n??c mình còn nghèo".').startswith('Ông nói: "Đất nước')
 
 
-def test_the_stripped_line_screen_is_the_same_for_short_and_long_texts(monkeypatch):
-    import numpy  # noqa: F401  (the long-text screen runs once numpy is imported)
-
+def test_the_stripped_line_screen_finds_the_unmarked_lines():
     from vn_repair import estimate
 
     forms = estimate.get_lexicon(None).stripped_forms
     text = ("Người dân Hà Nội đã quen với cảnh tắc đường vào giờ cao điểm.\n"
             "Viet Nam xay dung nen kinh te thi truong\n\nok\n"
             "Nhieu gia dinh chon song o ngoai thanh de tranh khoi bui.")
-    raw = text.encode("utf-8")
-    short = estimate._stripped_lines(text, raw, lambda: forms)
-    monkeypatch.setattr(estimate, "_SCREEN_WITH_NUMPY_FROM", 0)
-    assert estimate._stripped_lines(text, raw, lambda: forms) == short == {1, 4}
+    assert estimate._stripped_lines(text, lambda: forms) == {1, 4}

@@ -507,7 +507,8 @@ def test_the_vocabulary_read_without_numpy_is_the_models():
     from vn_repair.lm import load_default_model
     from vn_repair.model_file import read_vocabulary
 
-    vocab, unigram = read_vocabulary(None)
+    vocab, unigram, header = read_vocabulary(None)
     model = load_default_model()
     assert vocab == model.vocab
     assert unigram == model.unigram_log10.astype(float).tolist()
+    assert header == model.header

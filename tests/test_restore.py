@@ -299,3 +299,36 @@ def test_a_clean_document_is_done_without_numpy_or_the_ngram_tables():
             "print('numpy' in sys.modules)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "True"]
+
+
+@pytest.mark.parametrize("chunk", ["nhà,", "(nhà", "“Nhà”.", "nhà)...", "www.…", "www.“x", "www.-", "WWW.",
+                                   "ph?", "“??i", "e-mail:", "TP.HCM,", "a_b,", "x@y.vn", "…"])
+def test_a_word_in_punctuation_splits_as_the_tokenizer_does(chunk):
+    from vn_repair.restore import _merge_edge_placeholders, _word_in_punctuation
+    from vn_repair.tokenize import _TOKEN_RE
+
+    for placeholders in (False, True):
+        fast = _word_in_punctuation(chunk, placeholders)
+        if fast is not None:
+            ref = [(m.group(), m.lastgroup, m.start()) for m in _TOKEN_RE.finditer(chunk)]
+            assert fast == (_merge_edge_placeholders(ref) if placeholders else ref)
+
+
+def test_a_capital_and_a_full_stop_before_a_line_separator_or_a_closing_quote_ends_a_sentence():
+    doc = ("Chính quyền đa phương đã xây dng thêm trường học.\n"
+           "Ông có nhiều chuyến công tác tới Thổ Nhĩ K.\u2028Dự án mới được duyệt.\n"
+           "Anh nói: “Tôi vừa tới Thổ Nhĩ K.” Dự án khác.\n")
+    out = vn_repair.repair(doc)
+    assert "tới Thổ Nhĩ Kỳ.\u2028Dự" in out and "tới Thổ Nhĩ Kỳ.” Dự" in out
+
+
+def test_a_truncated_model_is_refused_before_any_text_is_repaired(tmp_path):
+    from vn_repair.lm import ModelFormatError
+    from vn_repair.model_file import default_model_path
+
+    with default_model_path() as path:
+        data = Path(path).read_bytes()
+    bad = tmp_path / "truncated.bin"
+    bad.write_bytes(data[:-1000])
+    with pytest.raises(ModelFormatError, match="lies outside the file"):
+        vn_repair.repair("Xin chào các bạn.", model=str(bad))  # clean: the first pass reads it

@@ -51,6 +51,9 @@ def restore_text(text: str, config: Config) -> list[Edit]:
             continue
         from .restore import get_restorer
 
+        restorer = get_restorer(config.model)
+        # The model file changed since its units were read: the restorer makes its own first pass.
+        given = est if restorer.lexicon is lexicon else None
         edits.extend(Edit(e.offset + start, e.before, e.after, e.kind, e.confidence)
-                     for e in get_restorer(config.model).restore(window, config, est))
+                     for e in restorer.restore(window, config, given))
     return edits

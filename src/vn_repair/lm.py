@@ -59,6 +59,7 @@ from .model_file import (
     ModelFormatError,
     default_model_path,
     open_model_file,
+    required_arrays,
 )
 
 __all__ = [
@@ -73,7 +74,6 @@ __all__ = [
 
 #: log10 probability used for events the model gives no mass (``<s>`` as a predicted word).
 LOG10_ZERO = -99.0
-_ALIGN = ALIGN
 _SORT_QUERIES_FROM = 256
 _DEDUP_CONTEXTS_FROM = 1024
 _WORD_BITS = 16  # words_k are uint16, so the vocabulary has at most 65536 units
@@ -84,19 +84,6 @@ _SMALL_BATCH = 4096
 _SMALL_BUDGET = 100_000
 _BLOCK_BYTES = 64
 _POPCOUNT = np.unpackbits(np.arange(256, dtype=np.uint8)[:, None], axis=1).sum(axis=1).astype(np.uint8)
-
-
-def _required_arrays(order: int, quantized: bool) -> list[str]:
-    names = ["vocab", "uni_logp", "uni_bow"]
-    for k in range(2, order + 1):
-        names += [f"words_{k}", f"logp_{k}", f"first_{k}", f"parent_{k - 1}"]
-        if quantized:
-            names.append(f"logp_{k}_codebook")
-        if k < order:
-            names.append(f"bow_{k}")
-            if quantized:
-                names.append(f"bow_{k}_codebook")
-    return names
 
 
 class NgramModel:
@@ -113,7 +100,7 @@ class NgramModel:
         where = path or "<in-memory model>"
         self.order: int = int(header["order"])
         self.quantized: bool = bool(header["quantized"])
-        for name in _required_arrays(self.order, self.quantized):
+        for name in required_arrays(self.order, self.quantized):
             if name not in arrays:
                 raise ModelFormatError(f"{where}: array {name!r} is missing")
         self.vocab: list[str] = bytes(arrays["vocab"]).decode("utf-8").split("\n")
@@ -152,13 +139,11 @@ class NgramModel:
         """Open a model file, memory-mapped (read-only); raises :class:`ModelFormatError` naming
         the file when it is not a valid model of a supported format version."""
         path = os.fspath(path)
-        buf, header, size = open_model_file(path)
+        buf, header, _size = open_model_file(path)
         arrays: dict[str, np.ndarray] = {}
         for name, (offset, dtype, shape) in header["arrays"].items():
             dt = np.dtype(dtype)
             count = int(np.prod(shape)) if shape else 1
-            if offset % _ALIGN or offset + count * dt.itemsize > size:
-                raise ModelFormatError(f"{path}: array {name!r} lies outside the file (truncated?)")
             arrays[name] = np.frombuffer(buf, dtype=dt, count=count, offset=offset).reshape(shape)
         return cls(header, arrays, path)
 
@@ -483,7 +468,7 @@ def _serialize(header: dict[str, Any], arrays: dict[str, np.ndarray]) -> bytes:
         offset = len(MAGIC) + 8 + hlen_guess
         for name in names:
             a = np.ascontiguousarray(arrays[name])
-            offset = -(-offset // _ALIGN) * _ALIGN
+            offset = -(-offset // ALIGN) * ALIGN
             layout[name] = [offset, a.dtype.newbyteorder("<").str, list(a.shape)]
             offset += a.nbytes
         full = dict(header, arrays=layout)

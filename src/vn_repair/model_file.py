@@ -9,7 +9,6 @@ file layout is described in :mod:`vn_repair.lm`.
 
 from __future__ import annotations
 
-import functools
 import json
 import mmap
 import os
@@ -20,14 +19,15 @@ from contextlib import contextmanager
 from importlib import resources
 from typing import Any
 
-__all__ = ["DEFAULT_MODEL_NAME", "FORMAT_NAME", "FORMAT_VERSION", "MAGIC", "ModelFormatError",
-           "default_model_path", "open_model_file", "read_vocabulary"]
+__all__ = ["ALIGN", "DEFAULT_MODEL_NAME", "FORMAT_NAME", "FORMAT_VERSION", "MAGIC", "ModelFormatError",
+           "default_model_path", "open_model_file", "read_vocabulary", "required_arrays"]
 
 FORMAT_NAME = "vn-repair-ngram"
 FORMAT_VERSION = 1
 MAGIC = b"VNREPAIR-NGRAM\n\x00"
 #: File name of the embedded default model inside the ``vn_repair.data`` package.
 DEFAULT_MODEL_NAME = "default-model.bin"
+#: Every array starts at a multiple of this many bytes.
 ALIGN = 64
 
 
@@ -66,7 +66,45 @@ def open_model_file(path: str) -> tuple[Any, dict[str, Any], int]:
             f"{path}: format version {header.get('format_version')!r} is not supported "
             f"(this vn-repair reads version {FORMAT_VERSION}); rebuild the model with `vn-repair train`"
         )
+    _check_arrays(path, header, size)
     return buf, header, size
+
+
+def required_arrays(order: int, quantized: bool) -> list[str]:
+    """The arrays a model of ``order`` needs (see :mod:`vn_repair.lm`)."""
+    names = ["vocab", "uni_logp", "uni_bow"]
+    for k in range(2, order + 1):
+        names += [f"words_{k}", f"logp_{k}", f"first_{k}", f"parent_{k - 1}"]
+        if quantized:
+            names.append(f"logp_{k}_codebook")
+        if k < order:
+            names.append(f"bow_{k}")
+            if quantized:
+                names.append(f"bow_{k}_codebook")
+    return names
+
+
+def _check_arrays(path: str, header: dict[str, Any], size: int) -> None:
+    """The header names the model's order, size and every array it needs, and each array lies
+    inside the file at an aligned offset."""
+    try:
+        order, quantized, arrays = int(header["order"]), bool(header["quantized"]), header["arrays"]
+        int(header["vocab_size"])
+        extents = [(name, int(offset), str(dtype), [int(n) for n in shape])
+                   for name, (offset, dtype, shape) in arrays.items()]
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise ModelFormatError(f"{path}: header lacks the order, vocabulary size or array layout") from None
+    for name in required_arrays(order, quantized):
+        if name not in arrays:
+            raise ModelFormatError(f"{path}: array {name!r} is missing")
+    for name, offset, dtype, shape in extents:
+        if len(dtype) < 3 or dtype[0] not in "<>|=" or dtype[1] not in "uifb" or not dtype[2:].isdigit():
+            raise ModelFormatError(f"{path}: array {name!r} has an unknown type {dtype!r}")
+        count = 1
+        for n in shape:
+            count *= n
+        if offset % ALIGN or offset < 0 or offset + count * int(dtype[2:]) > size:
+            raise ModelFormatError(f"{path}: array {name!r} lies outside the file (truncated?)")
 
 
 @contextmanager
@@ -82,35 +120,29 @@ def default_model_path() -> Iterator[str]:
         yield os.fspath(path)
 
 
-@functools.lru_cache(maxsize=8)
-def read_vocabulary(model: str | None = None) -> tuple[list[str], list[float]]:
-    """The units of model file ``model`` (None: the embedded default model) and their unigram
+def read_vocabulary(model: str | None = None) -> tuple[list[str], list[float], dict[str, Any]]:
+    """The units of model file ``model`` (None: the embedded default model), their unigram
     log10 probabilities, as :class:`vn_repair.lm.NgramModel` reads them (``vocab``,
-    ``unigram_log10``), without numpy."""
+    ``unigram_log10``), and the file's header; without numpy."""
     if model is None:
         with default_model_path() as path:
             return _read_vocabulary(path)
     return _read_vocabulary(os.fspath(model))
 
 
-def _read_vocabulary(path: str) -> tuple[list[str], list[float]]:
-    buf, header, size = open_model_file(path)
-    try:
-        arrays = header["arrays"]
-        v_off, v_dtype, v_shape = arrays["vocab"]
-        u_off, u_dtype, u_shape = arrays["uni_logp"]
-    except (KeyError, TypeError, ValueError):
-        raise ModelFormatError(f"{path}: header lacks the vocabulary or unigram arrays") from None
+def _read_vocabulary(path: str) -> tuple[list[str], list[float], dict[str, Any]]:
+    buf, header, _size = open_model_file(path)
+    arrays = header["arrays"]  # checked by open_model_file
+    v_off, v_dtype, v_shape = arrays["vocab"]
+    u_off, u_dtype, u_shape = arrays["uni_logp"]
     if v_dtype != "|u1" or u_dtype != "<f4" or sys.byteorder != "little":
         # Another layout than the one this reader knows: let numpy read it.
         from .lm import NgramModel
 
         model = NgramModel.load(path)
-        return list(model.vocab), model.unigram_log10.astype(float).tolist()
+        return list(model.vocab), model.unigram_log10.astype(float).tolist(), header
     n_bytes, n_units = int(v_shape[0]), int(u_shape[0])
-    if v_off + n_bytes > size or u_off + 4 * n_units > size:
-        raise ModelFormatError(f"{path}: vocabulary lies outside the file (truncated?)")
     vocab = bytes(buf[v_off : v_off + n_bytes]).decode("utf-8").split("\n")
     if len(vocab) != n_units or len(vocab) != int(header["vocab_size"]):
         raise ModelFormatError(f"{path}: vocabulary has {len(vocab)} units, header says {header['vocab_size']}")
-    return vocab, list(struct.unpack_from(f"<{n_units}f", buf, u_off))
+    return vocab, list(struct.unpack_from(f"<{n_units}f", buf, u_off)), header

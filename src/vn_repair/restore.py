@@ -1,19 +1,20 @@
-"""The restoration stage: restore lost letters and marks with the channel indexes and the
-language model (noisy channel: argmax_c P(observed | c) · P_LM(c)).
+"""The decoder: restore lost letters and marks with the channel indexes and the language
+model (noisy channel: argmax_c P(observed | c) · P_LM(c)), for a document whose first pass
+(:mod:`vn_repair.estimate`) found damage.
 
 Per document:
 
-1. tokenize; every word token is looked up in the channel indexes;
-2. estimate what damage happened and how often, from what only damage explains (non-words
-   that a channel can make, "?" inside words, lines without any marks);
-3. per sentence, a lattice of candidates per token; positions with one candidate are fixed, and
+1. every word token is looked up in the channel indexes, under the damage rates the first
+   pass estimated;
+2. per sentence, a lattice of candidates per token; positions with one candidate are fixed, and
    the lattice splits into independent clusters of open positions, each decoded exactly with
    forward-backward over trigram states;
-4. a token is changed when its best candidate differs from what is written and its posterior
+3. a token is changed when its best candidate differs from what is written and its posterior
    probability clears ``Config.threshold``.
 
 Case is decided on lowercase syllables and transferred back; restored words follow the
 document's tone-mark placement; punctuation and spacing are never touched.
+:func:`vn_repair.engine.restore_text` runs the two passes window by window.
 """
 
 from __future__ import annotations
@@ -51,12 +52,11 @@ from .data_files import (
     shape_of,
 )
 from .edits import Edit
-from .engine import WINDOW_CHARS, restore_text
-from .estimate import _LETTER_RE, RARE_LOG10, DamageEstimate, Lexicon, get_lexicon
+from .estimate import _LETTER_RE, RARE_LOG10, DamageEstimate, Lexicon, check_decoder_order, get_lexicon
 from .orthography import has_style_variant, is_valid_syllable, set_tone_style, tone_spellings, tone_style_of
 from .tokenize import _TOKEN_RE, PLACEHOLDERS, PUNCT, SENTENCE_END, _is_plain_word, lm_unit, token_unit
 
-__all__ = ["WINDOW_CHARS", "DamageEstimate", "Restorer", "get_restorer", "restore_text"]
+__all__ = ["DamageEstimate", "Restorer", "get_restorer"]
 
 _LN10 = math.log(10.0)
 # A quotation opened after a colon: "Ông nói: “Đất nước..."
@@ -114,7 +114,6 @@ COARSE_ORDER = 3
 LAYOUT_GAP_PRIOR = (1.0, 49.0)
 
 
-
 class _Slot:
     """A word token open to restoration, with its candidates."""
 
@@ -136,9 +135,11 @@ _Fine = tuple[list[list[int | _Slot]], np.ndarray, np.ndarray, np.ndarray, np.nd
 
 
 class Restorer:
-    """Restoration with one language model; build once per process and reuse.  Thread-safe:
-    per-call state is local, and the shared caches (indexes, word analyses, the model's search
-    structures) are filled idempotently, so two threads filling one at once only repeat work."""
+    """Restoration with one language model and its :class:`~vn_repair.estimate.Lexicon` (the
+    first pass and the channel indexes); build once per process and reuse.  Thread-safe:
+    per-call state is local, and the shared caches (the lexicon's indexes, word analyses, the
+    model's search structures) are filled idempotently, so two threads filling one at once only
+    repeat work."""
 
     def __init__(self, model: object, lexicon: Lexicon | None = None) -> None:
         self.model = model
@@ -157,10 +158,7 @@ class Restorer:
         self.punct_id: int = self.word_ids.get(PUNCT, self.unk_id)
         self.syllable_ids = lexicon.syllable_ids
         self._syllable_set = lexicon.syllable_set
-        order = int(getattr(model, "order", 3))
-        if order not in (3, 4):
-            raise ValueError(f"the decoder works with trigram or 4-gram models, not order {order}")
-        self.ctx = order - 1
+        self.ctx = check_decoder_order(int(getattr(model, "order", 3))) - 1
         self._options_cache: dict[tuple[str, bool, frozenset[str] | None], object] = {}
         # Counts of block letters / marked letters per vocabulary syllable, for ln P(intact),
         # read off UTF-8: a U+1EA0..U+1EF9 letter is E1 BA xx or E1 BB xx (two bytes more than
@@ -233,7 +231,6 @@ class Restorer:
         return np.array([i for i in self.syllable_ids if all(is_block_letter(c) for c in self.vocab[i])],
                         dtype=np.int32)
 
-    # -- estimation ------------------------------------------------------------------------
     # -- restoration -----------------------------------------------------------------------
     def restore(self, text: str, config: Config, estimate: DamageEstimate | None = None) -> list[Edit]:
         """Edits (offsets into ``text``) that restore damaged words of ``text``; ``estimate`` is
@@ -895,6 +892,8 @@ def _word_in_punctuation(chunk: str, placeholders: bool) -> list[tuple[str, str,
     core = chunk[lead:].rstrip(_EDGE_PUNCT_FAST)
     if not core or not _is_plain_word(core) or placeholders and "?" in chunk:
         return None
+    if core == "www" and chunk[lead + 3 : lead + 4] == ".":
+        return None  # "www." and more is a URL to the tokenizer
     toks = [(chunk[:lead], "punct", 0)] if lead else []
     toks.append((core, "word", lead))
     end = lead + len(core)
@@ -1083,6 +1082,11 @@ def _document_style(text: str, config: Config) -> Literal["old", "new"]:
     return "old" if old > new else "new"
 
 
+# What may stand between a sentence's full stop and the next sentence: spaces, closing quotes
+# and brackets.
+_AFTER_SENTENCE_END = " \t\"'”’»)]"
+
+
 def _initial_kind(text: str, slot: _Slot) -> Literal["inside", "end"] | None:
     """Whether ``slot`` is a capital letter and a full stop, and where: "inside" a sentence
     (the sentence goes on in lowercase or punctuation: an initial, "anh M. cho biết"), at its
@@ -1090,8 +1094,8 @@ def _initial_kind(text: str, slot: _Slot) -> Literal["inside", "end"] | None:
     letter, "Thổ Nhĩ K."), or None."""
     if len(slot.text) != 1 or not slot.text.isupper() or text[slot.start + 1 : slot.start + 2] != ".":
         return None
-    after = text[slot.start + 2 : slot.start + 4].lstrip(" ")[:1]
-    return "end" if after in ("", "\n", "\r") or after.isupper() else "inside"
+    after = text[slot.start + 2 : slot.start + 8].lstrip(_AFTER_SENTENCE_END)[:1]
+    return "end" if after in ("", "\n", "\r", "\u2028", "\u2029") or after.isupper() else "inside"
 
 
 def _is_acronym(word: str) -> bool:
@@ -1187,7 +1191,10 @@ def get_restorer(model: str | None = None) -> Restorer:
 
     loaded = load_default_model() if model is None else NgramModel.load(model)
     _LOADS += 1
-    return Restorer(loaded, get_lexicon(model))
+    lexicon = get_lexicon(model)
+    if list(lexicon.vocab) != list(loaded.vocab):
+        lexicon = None  # the file was replaced since its units were read: use the model's own
+    return Restorer(loaded, lexicon)
 
 
 def model_load_count() -> int:
