@@ -288,7 +288,7 @@ class Restorer:
                     kind = "placeholder"
                 elif events[:, LOOKALIKE].any() and not events[:, DROP].any():
                     kind = "look-alike"
-        if other_ids is None:
+        if other_ids is None or other_events is None:
             self._options_cache[key] = None
             return None
         valid = "?" not in form and is_valid_syllable(form)
@@ -640,8 +640,10 @@ class Restorer:
             # Placeholders standing alone may be a whole word ("ở" → "?", "để" → "??").
             toks: Sequence[tuple[str, str | None, int]] = ((chunk, "word", 0),)
         else:
-            toks = _word_in_punctuation(chunk, est.placeholder > 0)
-            if toks is None:
+            fast = _word_in_punctuation(chunk, est.placeholder > 0)
+            if fast is not None:
+                toks = fast
+            else:
                 toks = [(t.group(), t.lastgroup, t.start()) for t in _TOKEN_RE.finditer(chunk)]
                 if est.placeholder:
                     toks = _merge_edge_placeholders(toks)  # type: ignore[arg-type]
@@ -696,7 +698,7 @@ class Restorer:
         ctx = self.ctx
         slots: list[_Slot] = [cl[ctx] for cl in clusters]  # type: ignore[misc]
         # ctx units before, then up to ctx after (-1: none); every other position is a unit id.
-        pad = [-1] * ctx
+        pad: list[int | _Slot] = [-1] * ctx
         rows = [(cl[:ctx] + cl[ctx + 1 :] + pad)[: 2 * ctx] for cl in clusters]
         sizes = np.array([len(s.cands) for s in slots])
         cand = np.concatenate([s.cands for s in slots]).astype(np.int64)
@@ -1191,8 +1193,8 @@ def get_restorer(model: str | None = None) -> Restorer:
 
     loaded = load_default_model() if model is None else NgramModel.load(model)
     _LOADS += 1
-    lexicon = get_lexicon(model)
-    if list(lexicon.vocab) != list(loaded.vocab):
+    lexicon: Lexicon | None = get_lexicon(model)
+    if list(lexicon.vocab) != list(loaded.vocab):  # type: ignore[union-attr]
         lexicon = None  # the file was replaced since its units were read: use the model's own
     return Restorer(loaded, lexicon)
 
