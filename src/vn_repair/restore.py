@@ -88,6 +88,9 @@ def _keep_unknown_log10(word: str) -> float:
 # broken, in about 1.25x the time.
 PRUNE_LOG10 = 8.0
 MAX_CANDIDATES = 24
+# A one-letter form has more: "m" is what 40 syllables leave ("mẹ", "mỹ", "mẽ", "ấm"...), and
+# the unigram ranks first those that context rarely wants ("mạnh m" is "mạnh mẽ").
+MAX_CANDIDATES_ONE_LETTER = 48
 # Where damage is dense (stripped lines, or a drop rate above DENSE_RATE) every word is open and
 # its neighbours are open too, so every position pays width**2 in the coarse pass: a narrower
 # list.  (On 600 vietnews dev lines, 16 within 6 instead of 12 within 5 removes 94.65 instead
@@ -348,6 +351,8 @@ class Restorer:
             score[0] = -np.inf  # the <unk> class unigram says nothing about this word; never prune it
         dense = dense or stripped
         width, prune = (MAX_CANDIDATES_DENSE, PRUNE_DENSE_LOG10) if dense else (MAX_CANDIDATES, PRUNE_LOG10)
+        if len(word) == 1 and not dense:
+            width = MAX_CANDIDATES_ONE_LETTER
         keep = score >= score.max() - prune
         if np.count_nonzero(keep) > width:  # the likeliest `width` of them (ties: first listed)
             order = np.argsort(-score, kind="stable")[:width]
