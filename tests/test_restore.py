@@ -332,3 +332,13 @@ def test_a_truncated_model_is_refused_before_any_text_is_repaired(tmp_path):
     bad.write_bytes(data[:-1000])
     with pytest.raises(ModelFormatError, match="lies outside the file"):
         vn_repair.repair("Xin chào các bạn.", model=str(bad))  # clean: the first pass reads it
+
+
+def test_words_in_capitals_side_by_side_in_a_lowercase_line_are_words_not_acronyms():
+    # A byline or a name in capitals inside running text ("Ảnh: VĂN ĐỊNH"): its words may lose
+    # letters like any other.  Acronyms next to one another ("UBND TP") stay acronyms.
+    doc = ("Chính quyền đa phương đã xây dng thêm trường học.\n"
+           "Khu sinh thái đã đi vào hoạt động - Ảnh: VĂN ĐNH.\n"
+           "Phó chủ tịch UBND TP Hà Nội cho biết VN cần thêm nhà ở xã hội.\n")
+    out = vn_repair.repair(doc)
+    assert "Ảnh: VĂN ĐỊNH." in out and "UBND TP Hà Nội cho biết VN cần" in out

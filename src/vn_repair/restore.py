@@ -394,10 +394,11 @@ class Restorer:
         caches: dict[tuple[bool, bool], dict[str, object]] = {}
         word_caches: dict[tuple[bool, bool], dict[str, object]] = {}
         stripped_lines = est.stripped_lines
+        caps_runs = _caps_run_lines(text)
         punct = self.punct_id
         pos = 0
         for line_no, line in enumerate(text.split("\n")):
-            line_kind = (line_no in stripped_lines, _is_caps_line(line))
+            line_kind = (line_no in stripped_lines, _is_caps_line(line) or line_no in caps_runs)
             cache = caches.setdefault(line_kind, {})
             chunks = line.split(" ")
             for ci, chunk in enumerate(chunks):
@@ -1113,6 +1114,34 @@ def _is_acronym(word: str) -> bool:
 def _is_caps_line(line: str) -> bool:
     """A line written in capitals (a headline), where every word looks like an acronym."""
     return line.isupper() and sum(1 for c in line if c.isalpha()) >= 8
+
+
+# Capital letters of Vietnamese and Latin-1/Extended text; a word of two or more capitals and
+# a space before another capital (the second word is read on from there, so that a run of three
+# gives both pairs).
+_CAPITALS = "".join(c for c in map(chr, [*range(0x41, 0x5B), *range(0xC0, 0x250), *range(0x1EA0, 0x1EFA)])
+                    if c.isupper())
+_CAPS_PAIR_RE = re.compile(f"[{_CAPITALS}][{_CAPITALS}]+ (?=[{_CAPITALS}])")
+_CAPS_WORD_RE = re.compile(f"[{_CAPITALS}]+")
+
+
+def _caps_run_lines(text: str) -> set[int]:
+    """Lines (by number) written in lowercase that hold words in capitals side by side, one of
+    them a syllable ("Ảnh: VĂN ĐNH", a name in a byline): there a word in capitals is
+    Vietnamese written so, not an acronym, and may have lost letters like any other."""
+    out: set[int] = set()
+    line_no, at = 0, 0
+    for m in _CAPS_PAIR_RE.finditer(text):
+        if m.start() and text[m.start() - 1].isalnum():
+            continue  # the end of a longer word
+        second = _CAPS_WORD_RE.match(text, m.end())
+        if second is None or text[second.end() : second.end() + 1].isalnum():
+            continue  # the start of a longer word
+        if any(len(w) > 1 and is_valid_syllable(w) for w in (m.group()[:-1], second.group())):
+            line_no += text.count("\n", at, m.start())
+            at = m.start()
+            out.add(line_no)
+    return out
 
 
 # The marked letters cp1252 has: bytes 0xC0-0xFF, which fail to decode when read back as UTF-8.
