@@ -57,6 +57,7 @@ from .model_file import (
     FORMAT_VERSION,
     MAGIC,
     ModelFormatError,
+    decode_vocabulary,
     default_model_path,
     open_model_file,
     required_arrays,
@@ -103,11 +104,7 @@ class NgramModel:
         for name in required_arrays(self.order, self.quantized):
             if name not in arrays:
                 raise ModelFormatError(f"{where}: array {name!r} is missing")
-        self.vocab: list[str] = bytes(arrays["vocab"]).decode("utf-8").split("\n")
-        if len(self.vocab) != int(header["vocab_size"]):
-            raise ModelFormatError(
-                f"{where}: vocabulary has {len(self.vocab)} units, header says {header['vocab_size']}"
-            )
+        self.vocab: list[str] = decode_vocabulary(bytes(arrays["vocab"]), header, where)
         self._index = {w: i for i, w in enumerate(self.vocab)}
         specials = header["specials"]
         try:
@@ -139,7 +136,7 @@ class NgramModel:
         """Open a model file, memory-mapped (read-only); raises :class:`ModelFormatError` naming
         the file when it is not a valid model of a supported format version."""
         path = os.fspath(path)
-        buf, header, _size = open_model_file(path)
+        buf, header = open_model_file(path)
         arrays: dict[str, np.ndarray] = {}
         for name, (offset, dtype, shape) in header["arrays"].items():
             dt = np.dtype(dtype)

@@ -20,7 +20,7 @@ from importlib import resources
 from typing import Any
 
 __all__ = ["ALIGN", "DEFAULT_MODEL_NAME", "FORMAT_NAME", "FORMAT_VERSION", "MAGIC", "ModelFormatError",
-           "default_model_path", "open_model_file", "read_vocabulary", "required_arrays"]
+           "decode_vocabulary", "default_model_path", "open_model_file", "read_vocabulary", "required_arrays"]
 
 FORMAT_NAME = "vn-repair-ngram"
 FORMAT_VERSION = 1
@@ -35,9 +35,9 @@ class ModelFormatError(ValueError):
     """A model file is not a valid ``vn-repair-ngram`` file; the message names the file."""
 
 
-def open_model_file(path: str) -> tuple[Any, dict[str, Any], int]:
-    """(memory map, header, file size) of the model file ``path``, its magic, header and format
-    version checked; raises :class:`ModelFormatError` naming the file, or OSError."""
+def open_model_file(path: str) -> tuple[Any, dict[str, Any]]:
+    """(memory map, header) of the model file ``path``, its magic, header, format version and
+    array layout checked; raises :class:`ModelFormatError` naming the file, or OSError."""
     try:
         with open(path, "rb") as fh:
             size = os.fstat(fh.fileno()).st_size
@@ -67,7 +67,16 @@ def open_model_file(path: str) -> tuple[Any, dict[str, Any], int]:
             f"(this vn-repair reads version {FORMAT_VERSION}); rebuild the model with `vn-repair train`"
         )
     _check_arrays(path, header, size)
-    return buf, header, size
+    return buf, header
+
+
+def decode_vocabulary(raw: bytes, header: dict[str, Any], where: str) -> list[str]:
+    """The units of the ``vocab`` array's bytes, as many as the header's ``vocab_size`` says
+    (else :class:`ModelFormatError` naming ``where``)."""
+    vocab = raw.decode("utf-8").split("\n")
+    if len(vocab) != int(header["vocab_size"]):
+        raise ModelFormatError(f"{where}: vocabulary has {len(vocab)} units, header says {header['vocab_size']}")
+    return vocab
 
 
 def required_arrays(order: int, quantized: bool) -> list[str]:
@@ -131,7 +140,7 @@ def read_vocabulary(model: str | None = None) -> tuple[list[str], list[float], d
 
 
 def _read_vocabulary(path: str) -> tuple[list[str], list[float], dict[str, Any]]:
-    buf, header, _size = open_model_file(path)
+    buf, header = open_model_file(path)
     arrays = header["arrays"]  # checked by open_model_file
     v_off, v_dtype, v_shape = arrays["vocab"]
     u_off, u_dtype, u_shape = arrays["uni_logp"]
@@ -142,7 +151,7 @@ def _read_vocabulary(path: str) -> tuple[list[str], list[float], dict[str, Any]]
         model = NgramModel.load(path)
         return list(model.vocab), model.unigram_log10.astype(float).tolist(), header
     n_bytes, n_units = int(v_shape[0]), int(u_shape[0])
-    vocab = bytes(buf[v_off : v_off + n_bytes]).decode("utf-8").split("\n")
-    if len(vocab) != n_units or len(vocab) != int(header["vocab_size"]):
-        raise ModelFormatError(f"{path}: vocabulary has {len(vocab)} units, header says {header['vocab_size']}")
+    vocab = decode_vocabulary(bytes(buf[v_off : v_off + n_bytes]), header, path)
+    if len(vocab) != n_units:
+        raise ModelFormatError(f"{path}: {n_units} unigram probabilities for {len(vocab)} units")
     return vocab, list(struct.unpack_from(f"<{n_units}f", buf, u_off)), header
