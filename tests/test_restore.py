@@ -342,3 +342,14 @@ def test_words_in_capitals_side_by_side_in_a_lowercase_line_are_words_not_acrony
            "Phó chủ tịch UBND TP Hà Nội cho biết VN cần thêm nhà ở xã hội.\n")
     out = vn_repair.repair(doc)
     assert "Ảnh: VĂN ĐỊNH." in out and "UBND TP Hà Nội cho biết VN cần" in out
+
+
+def test_a_syllable_after_a_foreign_word_in_capitals_is_part_of_the_name():
+    # "Guo" is no syllable and no damaged one, so "Guo Lin" is one foreign name and "Lin" no
+    # damaged "Liền", even in a heavily damaged document; where context all but settles it,
+    # a damaged word after a foreign one is restored all the same ("Vsip Hải Phòng").
+    doc = ("Sau đó, Hằng giới thiệu chị N. cho Guo Lin và Guo Lin lên kế hoạch đưa người này sang Campuchia.\n"
+           "Ông làm việc tại khu công nghiệp Vsip Hi Phòng.\n")
+    for rate in (0.05, 0.15, 0.5):
+        out = vn_repair.repair(doc, damage_rate=rate)
+        assert out.count("Guo Lin") == 2 and "Vsip Hải Phòng" in out

@@ -115,6 +115,11 @@ COARSE_ORDER = 3
 # that each document updates with the double spaces its vanished words do not explain.  The
 # training corpora have their spaces collapsed, so they cannot say; scraped pages vary.
 LAYOUT_GAP_PRIOR = (1.0, 49.0)
+# A capitalised syllable right after a foreign word in capitals ("Guo Lin", "Sapphire Ha Long")
+# is taken for part of that name unless context all but settles the restoration ("Vsip Hải
+# Phòng"): the foreign word is <unk> to the model, so the posterior there rests mostly on how
+# common the restored syllable is.
+FOREIGN_NAME_THRESHOLD = 0.99
 
 
 class _Slot:
@@ -476,6 +481,9 @@ class Restorer:
             if conf < threshold and slot.kind not in ("stripped", "placeholder") and (
                     int(cands[0]) in syllables or initial == "end"):
                 continue
+            if (conf < FOREIGN_NAME_THRESHOLD and slot.kind == "dropped-letter" and int(cands[0]) in syllables
+                    and slot.text[:1].isupper() and self._after_foreign_name(text, slot, index)):
+                continue  # "Guo Lin", "Sapphire Ha Long": a syllable of a foreign name
             chosen[id(slot)] = int(cands[best])
             word = self.vocab[int(cands[best])]
             if word.startswith("<"):
@@ -538,6 +546,21 @@ class Restorer:
                 if prev_out[:1].isupper() and (prev_unit, word) in names:
                     return True
         return False
+
+    def _after_foreign_name(self, text: str, slot: _Slot, index: CandidateIndex | None) -> bool:
+        """Whether ``slot`` follows a capitalised word that is neither a syllable nor what
+        damage could have made of one ("Guo", "Sapphire"): the two are then likely one foreign
+        name, and a syllable of it ("Lin" in "Guo Lin") no damaged Vietnamese word ("Liền"),
+        however rare it is in Vietnamese."""
+        if slot.start < 2 or text[slot.start - 1] != " ":
+            return False
+        m = _LAST_WORD_RE.search(text, max(0, slot.start - 40), slot.start - 1)
+        if m is None:
+            return False
+        word = m.group()
+        return (word[:1].isupper() and not word.isupper() and word.isalpha()
+                and not is_valid_syllable(unicodedata.normalize("NFC", word.lower()))
+                and self._options(word, index, False) is None)
 
     def _layout_gap_rate(self, text: str, double: int, est: DamageEstimate) -> float:
         """How often this document's layout leaves a double space between words: the double
