@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from vn_repair import lm, train
-from vn_repair.lm import ModelFormatError, NgramModel, _hashed
+from vn_repair.lm import ModelFormatError, NgramModel
 from vn_repair.tokenize import lm_sentences
 
 FIXTURE = Path(__file__).parent / "fixtures" / "lm_tiny.txt"
@@ -362,7 +362,7 @@ def test_small_batches_on_an_empty_level(tmp_path: Path) -> None:
 def test_prepare_builds_the_keys_up_front(tmp_path: Path) -> None:
     model, path = _train(tmp_path, order=3)
     lazy = NgramModel.load(path)
-    assert model.prepare() is model and sorted(model._keys) == [2, 3] and sorted(model._filters) == [2, 3]
+    assert model.prepare() is model and sorted(model._keys) == [2, 3]
     ctx = np.array([[lazy.bos_id, lazy.word_id("chúng")]], dtype=np.int32)
     w = model.ids(["tôi"])
     assert lazy.log10_prob_batch(ctx, w)[0] == model.log10_prob_batch(ctx, w)[0]
@@ -512,25 +512,3 @@ def test_the_vocabulary_read_without_numpy_is_the_models():
     assert vocab == model.vocab
     assert unigram == model.unigram_log10.astype(float).tolist()
     assert header == model.header
-
-
-def test_the_hash_filter_passes_every_stored_ngram(tmp_path: Path) -> None:
-    # The filter may let an absent n-gram through (the search then finds nothing) but must
-    # never turn a stored one away; and it should turn most absent ones away.
-    model, _ = _train(tmp_path, order=3, min_counts=(1, 1, 1))
-    rng = np.random.default_rng(5)
-    for k in (2, 3):
-        keys = model._level_keys(k)
-        bits, size_log2 = model._level_filter(k)
-        assert len(bits) * 8 >= 8 * len(keys)
-        h = _hashed(keys, size_log2)
-        assert ((bits[h >> 3] >> (h & 7).astype(np.uint8)) & 1).all()
-        parents = rng.integers(0, model.counts[k - 2], 5000)
-        words = rng.integers(0, len(model.vocab), 5000)
-        rows = model._find(k, parents, words)  # 5000 >= _FILTER_FROM: through the filter
-        q = (parents.astype(np.uint64) << np.uint64(16)) | words.astype(np.uint64)
-        absent = ~np.isin(q, keys)
-        assert (rows[absent] == -1).all()
-        np.testing.assert_array_equal(keys[rows[~absent]], q[~absent])
-        h = _hashed(q[absent], size_log2)
-        assert ((bits[h >> 3] >> (h & 7).astype(np.uint8)) & 1).mean() < 0.2

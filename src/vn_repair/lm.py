@@ -76,7 +76,6 @@ __all__ = [
 #: log10 probability used for events the model gives no mass (``<s>`` as a predicted word).
 LOG10_ZERO = -99.0
 _SORT_QUERIES_FROM = 256
-_FILTER_FROM = 256
 _DEDUP_CONTEXTS_FROM = 1024
 _WORD_BITS = 16  # words_k are uint16, so the vocabulary has at most 65536 units
 # Batches up to this size are looked up without the search keys (see NgramModel._find_small).
@@ -85,20 +84,7 @@ _SMALL_BATCH = 4096
 # keyed one, and building the keys about as much as 100,000 small ones.
 _SMALL_BUDGET = 100_000
 _BLOCK_BYTES = 64
-# The hash filter of a level (see NgramModel._level_filter) has at least this many bits per
-# stored n-gram (8-16: a power of two), so under 1 in 8 of the queries for an n-gram that is not
-# stored get past it.  More bits turn away more, but the filter then leaves the cache and takes
-# longer to build.
-_FILTER_BITS_PER_KEY = 8
-_HASH_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # 2**64 / golden ratio (Fibonacci hashing)
 _POPCOUNT = np.unpackbits(np.arange(256, dtype=np.uint8)[:, None], axis=1).sum(axis=1).astype(np.uint8)
-
-
-def _hashed(keys: np.ndarray, size_log2: int) -> np.ndarray:
-    """Multiplicative hashes of uint64 ``keys`` into [0, 2**size_log2), as int64."""
-    h = keys * _HASH_MULTIPLIER
-    h >>= np.uint64(64 - size_log2)
-    return h.view(np.int64)
 
 
 class NgramModel:
@@ -139,7 +125,6 @@ class NgramModel:
                 if name in arrays and len(arrays[name]) != n:
                     raise ModelFormatError(f"{where}: {name} has {len(arrays[name])} rows, expected {n}")
         self._keys: dict[int, np.ndarray] = {}
-        self._filters: dict[int, tuple[np.ndarray, int]] = {}
         self._rank_dirs: dict[str, np.ndarray] = {}
         self._small_lookups = 0
         self._normalizer: Any = None
@@ -211,27 +196,12 @@ class NgramModel:
             self._keys[k] = keys
         return keys
 
-    def _level_filter(self, k: int) -> tuple[np.ndarray, int]:
-        """A one-hash Bloom filter over the order-k search keys, as (bits, log2 of its size),
-        built with the keys.  A decoder's queries are mostly for n-grams that are not stored, and
-        the filter turns those away at one memory access each, where a binary search costs
-        about twenty."""
-        got = self._filters.get(k)
-        if got is None:
-            keys = self._level_keys(k)
-            size_log2 = max(6, (len(keys) * _FILTER_BITS_PER_KEY - 1).bit_length())
-            slots = np.zeros(1 << size_log2, dtype=bool)
-            slots[_hashed(keys, size_log2)] = True
-            got = (np.packbits(slots, bitorder="little"), size_log2)
-            self._filters[k] = got
-        return got
-
     def prepare(self) -> NgramModel:
-        """Derive the search keys and their filters now rather than on the first query (about
-        0.2 s, and 8 to 10 bytes per n-gram of memory); call it before forking workers so that
-        they share them.  Returns the model."""
+        """Derive the search keys now rather than on the first query (about 0.1 s and 8 bytes
+        per n-gram of memory); call it before forking workers so that they share the keys.
+        Returns the model."""
         for k in range(2, self.order + 1):
-            self._level_filter(k)
+            self._level_keys(k)
         return self
 
     def _find(self, k: int, parent: np.ndarray, word: np.ndarray) -> np.ndarray:
@@ -245,18 +215,6 @@ class NgramModel:
             return np.full(len(word), -1, dtype=np.int64)
         ok = parent >= 0
         q = (np.where(ok, parent, 0).astype(np.uint64) << np.uint64(_WORD_BITS)) | word.astype(np.uint64)
-        if len(q) >= _FILTER_FROM:
-            bits, size_log2 = self._level_filter(k)
-            h = _hashed(q, size_log2)
-            ok &= ((bits[h >> 3] >> (h & 7).astype(np.uint8)) & 1).astype(bool)
-        maybe = np.flatnonzero(ok)
-        row = np.full(len(q), -1, dtype=np.int64)
-        row[maybe] = self._search(keys, q[maybe])
-        return row
-
-    @staticmethod
-    def _search(keys: np.ndarray, q: np.ndarray) -> np.ndarray:
-        """Rows of the keys ``q`` in ``keys`` (sorted), -1 where absent."""
         if len(q) >= _SORT_QUERIES_FROM:
             # Searching in key order touches the table's cache lines in sequence: about twice
             # as fast on big batches as searching in the decoder's order, sort included.
@@ -266,7 +224,8 @@ class NgramModel:
         else:
             pos = np.searchsorted(keys, q)
         np.minimum(pos, len(keys) - 1, out=pos)
-        return np.where(keys[pos] == q, pos, -1)
+        found = ok & (keys[pos] == q)
+        return np.where(found, pos, -1)
 
     def _rank_directory(self, name: str) -> np.ndarray:
         """Set bits of the bit vector ``name`` before each block of _BLOCK_BYTES bytes."""
