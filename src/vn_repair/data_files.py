@@ -45,7 +45,7 @@ SHAPE_SYLLABLE_ROW = "<syllable>"
 
 def wordlist_path() -> Path:
     """Path of the shipped word list; FileNotFoundError naming both places looked in."""
-    packaged = resources.files("vn_repair").joinpath("data", WORDLIST_NAME)
+    packaged = resources.files("vn_repair") / "data" / WORDLIST_NAME
     if packaged.is_file():
         return Path(str(packaged))
     checkout = Path(__file__).resolve().parents[2] / "data" / WORDLIST_NAME
@@ -77,7 +77,7 @@ def load_wordlist() -> dict[str, int]:
 def _table_rows(name: str, format_line: str, columns: int) -> list[list[str]]:
     """The tab-separated rows of packaged table ``name`` (comment lines skipped), after
     checking that it starts with ``# format: {format_line}`` and each row has ``columns``."""
-    ref = resources.files("vn_repair").joinpath("data", name)
+    ref = resources.files("vn_repair") / "data" / name
     lines = ref.read_text(encoding="utf-8").split("\n")
     if not lines or lines[0] != f"# format: {format_line}":
         raise ValueError(f"{ref}: not a {format_line} file (first line {lines[:1]!r})")

@@ -14,6 +14,7 @@ import functools
 import re
 from collections import Counter
 from collections.abc import Callable, Container, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 from .channels import CandidateIndex, DropForms, build_index
@@ -91,6 +92,7 @@ class Lexicon:
     def __init__(self, vocab: Sequence[str], unigram_log10: Sequence[float]) -> None:
         self.vocab = vocab
         # The shipped word list holds only valid syllables: a unit found there needs no parse.
+        listed: AbstractSet[str]
         try:
             listed = load_wordlist().keys()
         except (OSError, ValueError):
@@ -131,7 +133,7 @@ class Lexicon:
         chunks = text.split()
         # Membership alone, without the drop index (0.1 s to build) unless it is there already:
         # clean text has only a few hundred distinct rare non-words to ask about.
-        drop_index: object = None
+        drop_index: CandidateIndex | DropForms | None = None
         if "drop" in allowed:
             drop_index = self._indexes.get(frozenset({"drop"})) or self.drop_forms
         ordinary = self.ordinary

@@ -198,16 +198,16 @@ def _detone(word: str) -> tuple[str, int] | None:
         if len(tones) == 1 and not any(c in _TONE_OF_MARK for c in word):
             return base, tones[0]
     tone = 0
-    base = []
+    letters = []
     for ch in unicodedata.normalize("NFD", word.lower()):
         t = _TONE_OF_MARK.get(ch)
         if t is None:
-            base.append(ch)
+            letters.append(ch)
         elif tone:
             return None
         else:
             tone = t
-    return unicodedata.normalize("NFC", "".join(base)), tone
+    return unicodedata.normalize("NFC", "".join(letters)), tone
 
 
 @lru_cache(maxsize=1 << 16)

@@ -167,7 +167,7 @@ class Restorer:
         self.syllable_ids = lexicon.syllable_ids
         self._syllable_set = lexicon.syllable_set
         self.ctx = check_decoder_order(int(getattr(model, "order", 3))) - 1
-        self._options_cache: dict[tuple[str, bool, frozenset[str] | None], object] = {}
+        self._options_cache: dict[tuple[str, bool, frozenset[str] | None, bool], object] = {}
         # Counts of block letters / marked letters per vocabulary syllable, for ln P(intact),
         # read off UTF-8: a U+1EA0..U+1EF9 letter is E1 BA xx or E1 BB xx (two bytes more than
         # its one character), the other marked letters of a syllable take two bytes (one more).
@@ -498,8 +498,8 @@ class Restorer:
                     out = _render(_spelling(word, slot.text, style or "new"), slot.text, "new")
                 rendered[(word, slot.text)] = out
             restored[slot.start] = (slot, word, out, conf)
-            first = slot.text[:1]
-            if out[:1] != first and (first.islower() or first in PLACEHOLDERS):
+            letter = slot.text[:1]
+            if out[:1] != letter and (letter.islower() or letter in PLACEHOLDERS):
                 lost_first.add(slot.start)
         # Words that vanished whole go back first: a word after one put back at the start of a
         # sentence no longer starts it.
@@ -631,8 +631,9 @@ class Restorer:
         # With the word: every n-gram from the word up to ctx words past it; without: the n-grams
         # ending at each of the ctx words after the gap.
         seq_with = rep[:ctx] + [v] + rep[ctx:]
-        with_word = sum(self._lm_seq(seq_with[e - ctx : e], seq_with[e]) for e in range(ctx, 2 * ctx + 1))
-        without = sum(self._lm_seq(cols[e - ctx : e], cols[e]) for e in range(ctx, 2 * ctx))
+        with_word = sum((self._lm_seq(seq_with[e - ctx : e], seq_with[e]) for e in range(ctx, 2 * ctx + 1)),
+                        np.zeros(n * k))
+        without = sum((self._lm_seq(cols[e - ctx : e], cols[e]) for e in range(ctx, 2 * ctx)), np.zeros(n))
         at_line_start = np.array([line_start for _, line_start, _ in starts])
         double = sum(1 for offset, *_ in gaps if not _at_line_start(text, offset))
         # A vanished word leaves a double space only where layout left single spaces on both
@@ -700,7 +701,7 @@ class Restorer:
                     items.append((rel, _END))
             else:
                 unit = token_unit(kind or "punct", text)
-                items.append((rel, _END if unit == SENTENCE_END else self.word_ids.get(unit, self.unk_id)))
+                items.append((rel, _END if unit == SENTENCE_END else self.word_ids.get(unit or "", self.unk_id)))
         if len(items) == 1 and items[0][1].__class__ is int and items[0][1] != self.punct_id:
             return items[0][1]
         return tuple(items)
@@ -972,7 +973,7 @@ def _clusters(sentence: list[int | _Slot], bos: int, eos: int, ctx: int = 2) -> 
     """Split a sentence into independent clusters of open positions, each with ``ctx`` (the
     model's order - 1) positions of fixed context before it and up to ``ctx`` fixed positions (or
     the sentence end) after it; each with its number of open positions."""
-    units: list[int | _Slot] = [bos] * ctx + [*sentence, eos]
+    units: list[int | _Slot] = [*([bos] * ctx), *sentence, eos]
     open_at = [i for i, p in enumerate(units) if p.__class__ is _Slot]
     out: list[tuple[list[int | _Slot], int]] = []
     k = 0
