@@ -209,3 +209,21 @@ def test_the_stripped_line_screen_finds_the_unmarked_lines():
             "Viet Nam xay dung nen kinh te thi truong\n\nok\n"
             "Nhieu gia dinh chon song o ngoai thanh de tranh khoi bui.")
     assert estimate._stripped_lines(text, lambda: forms) == {1, 4}
+
+
+def test_runs_of_unaccented_words_inside_a_line_with_marks():
+    from vn_repair import estimate
+
+    forms = estimate.get_lexicon(None).stripped_forms
+    text = ("Bài viết rất hay, cam on tac gia rat nhieu vi da chia se.\n"
+            # Six valid unaccented words in a row, none a non-word: clean Vietnamese.
+            "Trong khi anh ta cho con đi học thì chị ấy ở nhà.\n"
+            # An acronym breaks a run, and so does a word cut by a marked letter ("thông").
+            "Ông nói cam on tac UBND gia rat nhieu vi da thông tin.\n"
+            "Viet Nam xay dung nen kinh te thi truong\n")
+    runs = estimate._stripped_runs(text, set(), lambda: forms)
+    assert [text[a:b] for a, b in runs] == ["hay, cam on tac gia rat nhieu vi da chia se.",
+                                           "Viet Nam xay dung nen kinh te thi truong"]
+    # Lines stripped as a whole are left to the line screen.
+    assert [text[a:b] for a, b in estimate._stripped_runs(text, {3}, lambda: forms)] == [
+        "hay, cam on tac gia rat nhieu vi da chia se."]

@@ -353,3 +353,15 @@ def test_a_syllable_after_a_foreign_word_in_capitals_is_part_of_the_name():
     for rate in (0.05, 0.15, 0.5):
         out = vn_repair.repair(doc, damage_rate=rate)
         assert out.count("Guo Lin") == 2 and "Vsip Hải Phòng" in out
+
+
+def test_unaccented_words_inside_a_line_with_marks_get_their_marks_back():
+    # A reader's comment, half typed without marks, in a page that is otherwise clean; six
+    # valid unaccented words in a row ("Trong khi anh ta cho con") are clean text and stay.
+    doc = ("Bài viết rất hay, cam on tac gia rat nhieu vi da chia se thong tin huu ich nay.\n"
+           "Trong khi anh ta cho con đi học thì chị ấy ở nhà nấu cơm.\n"
+           "Theo Bộ Y tế, số ca mắc mới trong ngày giảm mạnh so với tuần trước.\n")
+    assert vn_repair.repair(doc) == (
+        "Bài viết rất hay, cảm ơn tác giả rất nhiều vì đã chia sẻ thông tin hữu ích này.\n"
+        "Trong khi anh ta cho con đi học thì chị ấy ở nhà nấu cơm.\n"
+        "Theo Bộ Y tế, số ca mắc mới trong ngày giảm mạnh so với tuần trước.\n")

@@ -402,9 +402,14 @@ class Restorer:
         caps_runs = _caps_run_lines(text)
         punct = self.punct_id
         pos = 0
+        # Runs of unaccented words inside lines with marks: (start, end) by line.
+        runs_by_line: dict[int, list[tuple[int, int]]] = {}
+        for run in est.stripped_runs:
+            runs_by_line.setdefault(text.count("\n", 0, run[0]), []).append(run)
         for line_no, line in enumerate(text.split("\n")):
             line_kind = (line_no in stripped_lines, _is_caps_line(line) or line_no in caps_runs)
             cache = caches.setdefault(line_kind, {})
+            line_runs = runs_by_line.get(line_no)
             chunks = line.split(" ")
             for ci, chunk in enumerate(chunks):
                 if not chunk:
@@ -413,11 +418,13 @@ class Restorer:
                         has_slot = True
                     pos += 1
                     continue
-                entry = cache.get(chunk)
+                kind = line_kind
+                if line_runs is not None and any(lo <= pos < hi for lo, hi in line_runs):
+                    kind = (True, line_kind[1])
+                entry = (cache if kind is line_kind else caches.setdefault(kind, {})).get(chunk)
                 if entry is None:
-                    entry = self._analyse_chunk(chunk, logs, index, line_kind, est,
-                                                word_caches.setdefault(line_kind, {}))
-                    cache[chunk] = entry
+                    entry = self._analyse_chunk(chunk, logs, index, kind, est, word_caches.setdefault(kind, {}))
+                    caches[kind][chunk] = entry
                 if entry.__class__ is int:
                     current.append(entry)  # type: ignore[arg-type]
                 else:
