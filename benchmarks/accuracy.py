@@ -31,6 +31,7 @@ SETTINGS = [
     ("placeholder", 1.0, "placeholder ?, p = 1"),
     ("ocr", 0.1, "OCR: total drop + 10% look-alikes"),
     ("strip", 1.0, "stripped diacritics"),
+    ("strip-run", 0.25, "6-12 words stripped in 1 line of 4"),
     ("cp1252", 1.0, "cp1252, \"?\" for what it lacks"),
     ("cp1252-bestfit", 1.0, "cp1252 with best fit (ư → u)"),
     ("cp1252-utf8", 1.0, "cp1252 read back as UTF-8 (U+FFFD)"),

@@ -131,6 +131,30 @@ def test_rate_is_the_per_letter_probability(kind: str, sentences: str) -> None:
     assert abs(hit - n * rate) < 4 * sd
 
 
+def test_strip_run_strips_one_run_of_words_in_long_lines() -> None:
+    long_line = ("Một bà mẹ Anh bị phạt 80 USD vì đỗ ôtô chưa đầy 15 phút trong bãi đậu xe "
+                 "của khách sạn để cho con bú.")
+    short_line = "Đỗ xe cho con bú, bà mẹ Anh bị phạt gần 100 USD"
+    text = "\n".join([long_line, short_line] * 200)
+    out = damage_text(text, "strip-run", rate=0.5, seed=3).split("\n")
+    stripped = damage_text(long_line, "strip")
+    hit = 0
+    for line in out[::2]:
+        words, clean, plain = line.split(" "), long_line.split(" "), stripped.split(" ")
+        changed = [i for i, (w, c) in enumerate(zip(words, clean)) if w != c]
+        if changed:
+            hit += 1
+            # One run of 6 to 12 words, each stripped of its marks (words without marks in it,
+            # "Anh" or "80", are unchanged); the words around it as they were.
+            first, last = changed[0], changed[-1]
+            assert last - first + 1 <= 12
+            assert words[first : last + 1] == plain[first : last + 1]
+            assert words[:first] + words[last + 1 :] == clean[:first] + clean[last + 1 :]
+    assert out[1::2] == [short_line] * 200  # under 14 words: never touched
+    assert 70 < hit < 130  # binomial(200, 0.5): about 7 standard deviations either side
+    assert damage_text(long_line, "strip-run", rate=1.0, seed=1) != long_line
+
+
 def test_sparse_drops_only_block_letters(sentences: str) -> None:
     out = damage_text(sentences, "sparse", rate=0.3, seed=5)
     assert re.sub(f"[{''.join(sorted(BLOCK))}]", "", sentences) == re.sub(

@@ -206,6 +206,8 @@ SIMULATED_DAMAGE: Mapping[str, str] = MappingProxyType({
     "lookalike": "replace each letter with a diacritic, with probability RATE, by a look-alike "
                  "(wrong or missing mark, or a letter from another alphabet: ớ->ó, ĩ->ī, Ệ->Ę)",
     "strip": "remove every diacritic, đ->d (unaccented typing)",
+    "strip-run": "in each line of 14 words or more, with probability RATE, remove every diacritic "
+                 "from a run of 6 to 12 words (a comment or a quotation typed without marks)",
     "nfd": "decompose to Unicode NFD",
     "tone-flip": "move the tone mark of every open oa/oe/uy syllable to the other style (hoà <-> hòa)",
     "ocr": "total drop, then look-alike swaps of 10% of the remaining letters with a diacritic",
@@ -237,7 +239,7 @@ _ENCODING_KINDS: dict[str, tuple[str, str | None, int]] = {
 }
 
 #: Kinds whose effect depends on the ``rate`` argument (the others damage everything they can).
-RATE_KINDS = frozenset({"sparse", "drop-any", "placeholder", "lookalike"})
+RATE_KINDS = frozenset({"sparse", "drop-any", "placeholder", "lookalike", "strip-run"})
 
 _OCR_LOOKALIKE_RATE = 0.10
 
@@ -349,6 +351,28 @@ def _cp1252_utf8(line: str) -> str:
     return line.encode("cp1252", "replace").decode("utf-8", "replace")
 
 
+# "strip-run": lines of at least this many words may lose the marks of a run of words.
+_STRIP_RUN_LINE_WORDS = 14
+_STRIP_RUN_WORDS = (6, 12)
+
+
+def _strip_run(rate: float) -> _Step:
+    def step(line: str, make_rng: Callable[[], _LineRandom]) -> str:
+        words = line.split(" ")
+        if len(words) < _STRIP_RUN_LINE_WORDS:
+            return line
+        rng = make_rng()
+        if rng.random() >= rate:
+            return line
+        lo, hi = _STRIP_RUN_WORDS
+        k = lo + int(rng.random() * (hi - lo + 1))
+        start = int(rng.random() * (len(words) - k + 1))
+        run = " ".join(words[start : start + k]).translate(_STRIP_TABLE)
+        return " ".join([*words[:start], run, *words[start + k :]])
+
+    return step
+
+
 def _deterministic(fn: Callable[[str], str]) -> _Step:
     return lambda line, make_rng: fn(line)
 
@@ -366,6 +390,8 @@ def _make_step(kind: str, rate: float, placeholder: str) -> list[_Step]:
         return [_bernoulli_sub(_MARKED_RE, rate, _lookalike)]
     if kind == "strip":
         return [_deterministic(lambda s: s.translate(_STRIP_TABLE))]
+    if kind == "strip-run":
+        return [_strip_run(rate)]
     if kind == "nfd":
         return [_deterministic(lambda s: unicodedata.normalize("NFD", s))]
     if kind == "tone-flip":
