@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from vn_repair.config import Config
-from vn_repair.evaluate import run_evaluation
+from vn_repair.evaluate import run_evaluation, wrap_lines
 
 ROOT = Path(__file__).resolve().parents[1]
 SETTINGS = [
@@ -32,6 +32,8 @@ SETTINGS = [
     ("ocr", 0.1, "OCR: total drop + 10% look-alikes"),
     ("strip", 1.0, "stripped diacritics"),
     ("strip-run", 0.25, "6-12 words stripped in 1 line of 4"),
+    ("sparse@80", 0.05, "sparse drop, p = 0.05, lines wrapped at 80 columns"),
+    ("total@80", 1.0, "total drop, lines wrapped at 80 columns"),
     ("cp1252", 1.0, "cp1252, \"?\" for what it lacks"),
     ("cp1252-bestfit", 1.0, "cp1252 with best fit (ư → u)"),
     ("cp1252-utf8", 1.0, "cp1252 read back as UTF-8 (U+FFFD)"),
@@ -61,10 +63,12 @@ def main(argv: list[str] | None = None) -> int:
             if wanted and kind not in wanted:
                 continue
             t0 = time.perf_counter()
-            if kind == "none":  # sparse damage at rate 0 leaves the text as it is
-                report = run_evaluation(text, "sparse", rate=0.0, seed=1, config=config, source=name)
+            damage, _, width = kind.partition("@")  # "total@80": the clean text wrapped first
+            clean = wrap_lines(text, int(width)) if width else text
+            if damage == "none":  # sparse damage at rate 0 leaves the text as it is
+                report = run_evaluation(clean, "sparse", rate=0.0, seed=1, config=config, source=name)
             else:
-                report = run_evaluation(text, kind, rate=rate, seed=1, config=config, source=name)
+                report = run_evaluation(clean, damage, rate=rate, seed=1, config=config, source=name)
             s = report.scores
             row = {
                 "file": f"{name}/dev.txt", "damage": label, "kind": kind, "rate": rate,

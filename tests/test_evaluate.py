@@ -251,3 +251,17 @@ def test_dev_corpus_pipeline(shared: Path, capsysbinary: pytest.CaptureFixture[b
     s = d["scores"]
     assert s["lines"] == 300 and s["clean_tokens"] > 5000
     assert s["restored"] + s["wrong_fixes"] + s["missed"] == s["damaged_tokens"] > 50
+
+
+def test_cli_wraps_the_clean_text_first(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    clean = tmp_path / "clean.txt"
+    clean.write_text("Ban chỉ đạo yêu cầu các tỉnh tập trung xây dựng nông thôn mới và bảo đảm an toàn "
+                     "thực phẩm cho người dân.\n", encoding="utf-8")
+    out = tmp_path / "damaged.txt"
+    assert _cli(["--clean", str(clean), "--damage", "total", "--wrap", "30",
+                     "--save-damaged", str(out)]) == 0
+    lines = out.read_text(encoding="utf-8").split("\n")
+    assert len(lines) > 3 and all(len(line) <= 30 for line in lines)
+    assert "wrapped at 30 columns" in capsys.readouterr().out
+    assert _cli(["--clean", str(clean), "--damage", "total", "--wrap", "5"]) == 2
+    assert _cli(["--clean", str(clean), "--damaged", str(out), "--wrap", "30"]) == 2

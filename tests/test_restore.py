@@ -365,3 +365,36 @@ def test_unaccented_words_inside_a_line_with_marks_get_their_marks_back():
         "Bài viết rất hay, cảm ơn tác giả rất nhiều vì đã chia sẻ thông tin hữu ích này.\n"
         "Trong khi anh ta cho con đi học thì chị ấy ở nhà nấu cơm.\n"
         "Theo Bộ Y tế, số ca mắc mới trong ngày giảm mạnh so với tuần trước.\n")
+
+
+def test_a_sentence_wrapped_across_lines_is_decoded_as_one():
+    # Text extracted from a PDF is cut at a width: a word at the start of a line takes its
+    # context from the end of the line before ("tổ chức / đng" is "đảng", "sử / dng" "dụng";
+    # each line decoded alone gave "đứng" and "dừng").
+    doc = ("Hội nghị bàn về công tác củng cố tổ chức\n"
+           "đng ở cơ sở trong thời gian tới.\n"
+           "Người dân được khuyến khích sử\n"
+           "dng phương tiện công cộng khi đi làm.\n")
+    assert vn_repair.repair(doc, damage_rate=0.05) == (
+        "Hội nghị bàn về công tác củng cố tổ chức\n"
+        "đảng ở cơ sở trong thời gian tới.\n"
+        "Người dân được khuyến khích sử\n"
+        "dụng phương tiện công cộng khi đi làm.\n")
+
+
+def test_which_lines_go_on_in_the_next():
+    from vn_repair.restore import _hard_wrapped, _wrapped
+
+    assert _wrapped("củng cố tổ chức", "đảng ở cơ sở.", False)
+    assert _wrapped("các tỉnh, thành phố,", "trong đó có", False)
+    # A sentence, a list item or a heading's line ends there; a capital starts a new sentence
+    # unless the text is wrapped at a width, where it is as often a name.
+    assert not _wrapped("Kết thúc phiên họp.", "sau đó", True)
+    assert not _wrapped("- mục một;", "mục hai", True)
+    assert not _wrapped("Kinh tế tăng trưởng mạnh", "Theo báo cáo của Tổng cục", False)
+    assert _wrapped("cuộc gặp giữa ông", "Nguyễn Văn A và các cử tri", True)
+    wrapped = ["Ban chỉ đạo yêu cầu các tỉnh tập trung xây", "dựng nông thôn mới và bảo đảm an",
+               "toàn thực phẩm cho người dân.", "Theo kế hoạch, năm nay tỉnh sẽ"]
+    assert _hard_wrapped(wrapped)
+    assert not _hard_wrapped(["Kinh tế tăng trưởng mạnh", "Theo báo cáo của Tổng cục Thống kê, GDP tăng.",
+                              "Đây là mức cao nhất trong mười năm.", ""])

@@ -28,6 +28,7 @@ import difflib
 import json
 import re
 import sys
+import textwrap
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -51,6 +52,7 @@ __all__ = [
     "format_errors",
     "run_cli",
     "run_evaluation",
+    "wrap_lines",
 ]
 
 Outcome = Literal["restored", "wrong", "missed", "broken"]
@@ -537,6 +539,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="damage seed (default 0)")
     parser.add_argument("--placeholder", default="?", help="'?' (default) or 'fffd' for U+FFFD")
     parser.add_argument("--limit-lines", type=int, metavar="N", help="use only the first N lines")
+    parser.add_argument("--wrap", type=int, metavar="N",
+                        help="wrap the clean text's lines at N columns first, as text extracted from a "
+                             "PDF is (after --limit-lines)")
     parser.add_argument("--threshold", type=float, help="Config.threshold for the repair")
     parser.add_argument("--damage-kinds", metavar="KIND[,KIND...]",
                         help="Config.damage for the repair (what it may assume; default auto)")
@@ -556,6 +561,14 @@ def _limit(text: str, limit: int | None) -> str:
     return "\n".join(text.split("\n")[:limit])
 
 
+def wrap_lines(text: str, width: int | None) -> str:
+    """``text`` with every line wrapped at ``width`` columns (runs of spaces become one)."""
+    if width is None:
+        return text
+    return "\n".join("\n".join(textwrap.wrap(line, width, break_long_words=False, break_on_hyphens=False))
+                     for line in text.split("\n"))
+
+
 def _write(path: str, text: str) -> None:
     with open(path, "w", encoding="utf-8", newline="") as f:
         f.write(text)
@@ -569,6 +582,10 @@ def run_cli(args: argparse.Namespace) -> int:
         return 2
     if args.limit_lines is not None and args.limit_lines < 1:
         print(f"{prog}: error: --limit-lines must be at least 1", file=sys.stderr)
+        return 2
+    if args.wrap is not None and (args.wrap < 10 or args.damaged):
+        what = "--wrap must be at least 10" if args.wrap < 10 else "--wrap needs --damage (a given damaged text has its own lines)"
+        print(f"{prog}: error: {what}", file=sys.stderr)
         return 2
     config_fields: dict[str, Any] = {}
     if args.threshold is not None:
@@ -584,12 +601,13 @@ def run_cli(args: argparse.Namespace) -> int:
             return 2
     try:
         config = Config(**config_fields)
-        clean = _limit(_read_all(args.clean), args.limit_lines)
+        clean = wrap_lines(_limit(_read_all(args.clean), args.limit_lines), args.wrap)
         if args.damage:
             placeholder = "\ufffd" if args.placeholder.lower() in ("fffd", "u+fffd") else args.placeholder
             report = run_evaluation(clean, args.damage, args.rate, args.seed, config,
                                     placeholder=placeholder, clean_run=args.clean_run,
-                                    source=args.clean)
+                                    source=args.clean if args.wrap is None
+                                    else f"{args.clean} wrapped at {args.wrap} columns")
             damaged, repaired = report.damaged_text or "", report.repaired_text or ""
         else:
             damaged = _limit(_read_all(args.damaged), args.limit_lines)
@@ -641,7 +659,6 @@ def run_cli(args: argparse.Namespace) -> int:
             out.write("\n")
     except BrokenPipeError:
         quiet_broken_pipe()
-    return 0
     return 0
 
 
