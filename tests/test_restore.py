@@ -375,11 +375,16 @@ def test_a_sentence_wrapped_across_lines_is_decoded_as_one():
            "đng ở cơ sở trong thời gian tới.\n"
            "Người dân được khuyến khích sử\n"
            "dng phương tiện công cộng khi đi làm.\n")
-    assert vn_repair.repair(doc, damage_rate=0.05) == (
-        "Hội nghị bàn về công tác củng cố tổ chức\n"
-        "đảng ở cơ sở trong thời gian tới.\n"
-        "Người dân được khuyến khích sử\n"
-        "dụng phương tiện công cộng khi đi làm.\n")
+    want = ("Hội nghị bàn về công tác củng cố tổ chức\n"
+            "đảng ở cơ sở trong thời gian tới.\n"
+            "Người dân được khuyến khích sử\n"
+            "dụng phương tiện công cộng khi đi làm.\n")
+    assert vn_repair.repair(doc, damage_rate=0.05) == want
+    # CRLF lines too ("\r" is no sentence end there), with the offsets of the input.
+    crlf = doc.replace("\n", "\r\n")
+    got = vn_repair.repair_and_explain(crlf, damage_rate=0.05)
+    assert got.text == want.replace("\n", "\r\n")
+    assert [crlf[e.offset : e.offset + len(e.before)] for e in got.edits] == ["đng", "dng"]
 
 
 def test_which_lines_go_on_in_the_next():

@@ -413,7 +413,10 @@ class Restorer:
             line_kind = (line_no in stripped_lines, _is_caps_line(line) or line_no in caps_runs)
             cache = caches.setdefault(line_kind, {})
             line_runs = runs_by_line.get(line_no)
-            chunks = line.split(" ")
+            goes_on = line_no + 1 < len(lines) and _wrapped(line, lines[line_no + 1], hard_wrapped)
+            # The "\r" of a CRLF line would end the sentence: a sentence that goes on skips it.
+            cr = goes_on and line.endswith("\r")
+            chunks = (line[:-1] if cr else line).split(" ")
             for ci, chunk in enumerate(chunks):
                 if not chunk:
                     if find_gaps and ci < len(chunks) - 1 and chunks[ci + 1] and (ci == 0 or chunks[ci - 1]):
@@ -450,7 +453,8 @@ class Restorer:
                             current.append(_Slot(pos + rel, tok, cands, chan, kind_name, first))
                             has_slot = True
                 pos += len(chunk) + 1
-            if line_no + 1 < len(lines) and _wrapped(line, lines[line_no + 1], hard_wrapped):
+            pos += cr
+            if goes_on:
                 continue  # the sentence goes on in the next line
             if has_slot:
                 sentences.append(current)
@@ -902,12 +906,12 @@ _SENTENCE_CLOSERS = frozenset(('', '.', '!', '?', ':', '"', '”', '»', ')', '�
 # A text is hard-wrapped when this share of its lines end open, the next going on in lowercase.
 WRAPPED_SHARE = 0.25
 # Nor does a sentence go on after a line ending in these (a list item, a heading's rule).
-_LINE_CLOSERS = frozenset((';', '-', '–', '—', '*', '|', ']', '}', '>', '\r'))
+_LINE_CLOSERS = frozenset((';', '-', '–', '—', '*', '|', ']', '}', '>'))
 
 
 def _open_ended(line: str) -> bool:
     """Whether ``line`` ends in a word or a comma: no sentence or list item closes there."""
-    last = line.rstrip(" \t")[-1:]
+    last = line.rstrip(" \t\r")[-1:]
     return bool(last) and last not in _SENTENCE_CLOSERS and last not in _LINE_CLOSERS
 
 
