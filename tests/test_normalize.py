@@ -501,3 +501,18 @@ def test_a_line_of_invisible_characters_alone_is_removed_without_error():
     # Found by hypothesis: the last line emptied by the step used to fail the line-count check.
     assert vn_repair.normalize("\ufeff") == ""
     assert vn_repair.normalize("a\n\ufeff") == "a\n"
+
+
+def test_html_references_inside_words_are_decoded():
+    text = "Vi&#7879;t Nam x&acirc;y d&#x1EF1;ng, Vie&#770;&#803;t"
+    out, edits = normalize_text(text, Config())
+    assert out == "Việt Nam xây dựng, Việt"
+    assert [(e.before, e.after, e.kind) for e in edits][:3] == [
+        ("Vi&#7879;t", "Việt", "html-entity"), ("x&acirc;y", "xây", "html-entity"),
+        ("d&#x1EF1;ng,", "dựng,", "html-entity")]
+    assert apply_edits(text, edits) == out
+    # Standing alone a reference may be what the text is about; "&amp;", "&lt;" and "&nbsp;"
+    # may be meant (markup shown as text, code); and the step goes with fix_encoding.
+    for kept in ("mã &#7879; là ệ", "AT&amp;T và &lt;b&gt;", "Hà&nbsp;Nội"):
+        assert normalize_text(kept, Config()) == (kept, [])
+    assert normalize_text(text, Config(fix_encoding=False))[0] == text

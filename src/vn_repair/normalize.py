@@ -4,7 +4,9 @@
 field asks for it:
 
 1. ``fix_encoding``: mojibake and legacy 8-bit encodings (:mod:`vn_repair.encodings`, when that
-   module is installed), kind ``"encoding"``;
+   module is installed), kind ``"encoding"``; then HTML character references a scraper left
+   inside a word ("Vi&#7879;t", "x&acirc;y") decoded to the letters they stand for, kind
+   ``"html-entity"``;
 2. ``remove_invisible``: zero-width characters and soft hyphens between two Latin letters, and a
    byte-order mark at the start of the text or of a line, kind ``"invisible"``;
 3. ``nfc``: NFD and mixed composition to NFC, kind ``"nfc"``;
@@ -32,6 +34,7 @@ linear time and bounded extra memory.
 
 from __future__ import annotations
 
+import html
 import itertools
 import re
 import unicodedata
@@ -361,8 +364,27 @@ def _step_invisible(text: str, at_line_start: bool) -> str:
     return out
 
 
+# An HTML character reference ("&#7879;", "&#x1EC7;", "&acirc;") that a scraper left undecoded.
+_ENTITY_RE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+
+def _decode_entity(m: re.Match[str]) -> str:
+    """The letter a reference inside a word stands for ("Vi&#7879;t", "x&acirc;y"); anything
+    else as it is: a reference standing alone may be the subject ("the entity &acirc;"), and
+    "&amp;", "&lt;" or "&nbsp;" in text may be meant (markup shown as text, code)."""
+    text, start, end = m.string, m.start(), m.end()
+    if not (start and text[start - 1].isalpha() or end < len(text) and text[end].isalpha()):
+        return m.group()
+    ch = html.unescape(m.group())
+    if len(ch) == 1 and unicodedata.category(ch)[0] in "LM":
+        return ch
+    return m.group()
+
+
 def _steps(config: Config, at_line_start: bool) -> list[tuple[str, Callable[[str], str]]]:
     steps: list[tuple[str, Callable[[str], str]]] = []
+    if config.fix_encoding:
+        steps.append(("html-entity", lambda t: _ENTITY_RE.sub(_decode_entity, t) if "&" in t else t))
     if config.remove_invisible:
         steps.append(("invisible", lambda t: _step_invisible(t, at_line_start)))
     if config.nfc:
@@ -395,6 +417,8 @@ def _trigger(remove_invisible: bool, normalize_spaces: bool, fold: bool) -> re.P
 def _needs_work(s: str, config: Config) -> bool:
     """False when no step would change ``s``: the fast path, all C-speed scans."""
     if config.nfc and not unicodedata.is_normalized("NFC", s):
+        return True
+    if config.fix_encoding and "&" in s and _ENTITY_RE.search(s):
         return True
     trig = _trigger(config.remove_invisible, config.normalize_spaces, config.fold_lookalikes)
     if trig is not None and trig.search(s):
