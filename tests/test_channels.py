@@ -227,3 +227,14 @@ def test_runs_of_unaccented_words_inside_a_line_with_marks():
     # Lines stripped as a whole are left to the line screen.
     assert [text[a:b] for a, b in estimate._stripped_runs(text, {3}, lambda: forms)] == [
         "hay, cam on tac gia rat nhieu vi da chia se."]
+
+
+def test_shorter_runs_when_asked_for():
+    from vn_repair import estimate
+
+    forms = estimate.get_lexicon(None).stripped_forms
+    text = "Tôi đọc xong thay rat thich bài này, anh ta cho con."
+    assert estimate._stripped_runs(text, set(), lambda: forms) == []
+    # Three words with a non-word among them; "anh ta cho con" has none.
+    runs = estimate._stripped_runs(text, set(), lambda: forms, 3)
+    assert [text[a:b] for a, b in runs] == ["xong thay rat thich"]

@@ -358,13 +358,17 @@ def test_a_syllable_after_a_foreign_word_in_capitals_is_part_of_the_name():
 def test_unaccented_words_inside_a_line_with_marks_get_their_marks_back():
     # A reader's comment, half typed without marks, in a page that is otherwise clean; six
     # valid unaccented words in a row ("Trong khi anh ta cho con") are clean text and stay.
+    # Once the document shows such a run, shorter ones count too ("thay rat thich").
     doc = ("Bài viết rất hay, cam on tac gia rat nhieu vi da chia se thong tin huu ich nay.\n"
+           "Tôi đọc xong thay rat thich bài này.\n"
            "Trong khi anh ta cho con đi học thì chị ấy ở nhà nấu cơm.\n"
            "Theo Bộ Y tế, số ca mắc mới trong ngày giảm mạnh so với tuần trước.\n")
     assert vn_repair.repair(doc) == (
         "Bài viết rất hay, cảm ơn tác giả rất nhiều vì đã chia sẻ thông tin hữu ích này.\n"
+        "Tôi đọc xong thấy rất thích bài này.\n"
         "Trong khi anh ta cho con đi học thì chị ấy ở nhà nấu cơm.\n"
         "Theo Bộ Y tế, số ca mắc mới trong ngày giảm mạnh so với tuần trước.\n")
+
 
 
 def test_a_sentence_wrapped_across_lines_is_decoded_as_one():

@@ -66,6 +66,7 @@ STRIPPED_SHARE = 0.8
 # gia rat nhieu"): clean news has no run of six such words, even without that last condition
 # (none in either dev file's 17,000 lines; seven of five).
 STRIPPED_RUN_WORDS = 6
+STRIPPED_RUN_WORDS_AFTER = 3
 # ... and only in a document that did not lose most of its letters (see Lexicon.estimate).
 PARTIAL_STRIP_MAX_DROP = 0.3
 
@@ -244,12 +245,17 @@ class Lexicon:
             ph = (placeholders * share + a) / (placeholders * share + kept_block + dropped + a + b)
             ph_marked = (placeholders * (1 - share) + a) / (placeholders * (1 - share) + kept_marked + a + b)
         runs: list[tuple[int, int]] = []
-        if "strip" in allowed and drop <= PARTIAL_STRIP_MAX_DROP and (la or ph or stripped):
+        if "strip" in allowed and drop <= PARTIAL_STRIP_MAX_DROP and not best_fit and (la or ph or stripped):
             # Only a document whose non-words already show marks lost (unaccented words such as
             # "nhieu" read as look-alike damage) is searched: the search is a regex pass over
-            # the text.  And not one that lost most of its letters: lines of that read as
-            # unaccented words, and are not.
+            # the text.  Not one that lost most of its letters: lines of that read as unaccented
+            # words, and are not.  Nor one through a code page's best fit: its unaccented words
+            # lost ư, ơ, ă or đ, but never a tone (that became "?").
             runs = _stripped_runs(text, stripped, lambda: self.stripped_forms)
+            if runs:
+                # A document with such runs has shorter ones too ("rat nhieu" between two
+                # marked words): once it shows one, a run of STRIPPED_RUN_WORDS_AFTER will do.
+                runs = _stripped_runs(text, stripped, lambda: self.stripped_forms, STRIPPED_RUN_WORDS_AFTER)
             if runs and nonword_la:
                 # The unaccented words of those runs are no evidence of look-alikes elsewhere.
                 in_runs = Counter(c.strip(_EDGE_PUNCT).lower() for lo, hi in runs for c in text[lo:hi].split())
@@ -288,14 +294,15 @@ class Lexicon:
         )
 
 
-# Stretches of ASCII inside a line, long enough to hold STRIPPED_RUN_WORDS words.
+# Stretches of ASCII inside a line: long enough to hold STRIPPED_RUN_WORDS words, or any.
 _ASCII_STRETCH_RE = re.compile("(?<![\x00-\x09\x0b-\x7f])[\x00-\x09\x0b-\x7f]{20,}")
+_SHORT_ASCII_STRETCH_RE = re.compile("(?<![\x00-\x09\x0b-\x7f])[\x00-\x09\x0b-\x7f]{2,}")
 _CHUNK_RE = re.compile(r"\S+")
 
 
-def _stripped_runs(text: str, stripped_lines: Container[int], strip_index: Callable[[], Container[str]]
-                   ) -> list[tuple[int, int]]:
-    """(start, end) of each run of STRIPPED_RUN_WORDS or more space-separated words in a row,
+def _stripped_runs(text: str, stripped_lines: Container[int], strip_index: Callable[[], Container[str]],
+                   min_words: int = STRIPPED_RUN_WORDS) -> list[tuple[int, int]]:
+    """(start, end) of each run of ``min_words`` or more space-separated words in a row,
     outside ``stripped_lines``, that are each plain ASCII letters (punctuation at the edges
     aside), not an acronym, and the stripped form of a syllable; one of them at least no
     syllable as written ("nhieu", "hoc"), which clean text never has ("trong khi anh ta cho
@@ -303,7 +310,8 @@ def _stripped_runs(text: str, stripped_lines: Container[int], strip_index: Calla
     out: list[tuple[int, int]] = []
     index: Container[str] | None = None
     line_starts: list[int] | None = None
-    for stretch in _ASCII_STRETCH_RE.finditer(text):
+    stretches = _ASCII_STRETCH_RE if min_words >= STRIPPED_RUN_WORDS else _SHORT_ASCII_STRETCH_RE
+    for stretch in stretches.finditer(text):
         lo, hi = stretch.span()
         if stripped_lines:
             if line_starts is None:
@@ -327,10 +335,10 @@ def _stripped_runs(text: str, stripped_lines: Container[int], strip_index: Calla
                 run.append((start, end))
                 nonword = nonword or not is_valid_syllable(core.lower())
                 continue
-            if len(run) >= STRIPPED_RUN_WORDS and nonword:
+            if len(run) >= min_words and nonword:
                 out.append((run[0][0], run[-1][1]))
             run, nonword = [], False
-        if len(run) >= STRIPPED_RUN_WORDS and nonword:
+        if len(run) >= min_words and nonword:
             out.append((run[0][0], run[-1][1]))
     return out
 
