@@ -516,3 +516,8 @@ def test_html_references_inside_words_are_decoded():
     for kept in ("mã &#7879; là ệ", "AT&amp;T và &lt;b&gt;", "Hà&nbsp;Nội"):
         assert normalize_text(kept, Config()) == (kept, [])
     assert normalize_text(text, Config(fix_encoding=False))[0] == text
+    # Words written wholly in references, and then a lone one ("ở") too; in one pass.
+    for refs, want in (("&#272;&#7889;i v&#7899;i", "Đối với"), ("&#273;&#432;&#7901;ng ph&#7889;", "đường phố"),
+                       ("Nhà &#7903; &#273;&#226;y", "Nhà ở đây"), ("x&&#97;circ;y", "xây")):
+        out = normalize_text(refs, Config())[0]
+        assert out == want and normalize_text(out, Config())[0] == out

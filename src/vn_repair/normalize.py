@@ -364,27 +364,57 @@ def _step_invisible(text: str, at_line_start: bool) -> str:
     return out
 
 
-# An HTML character reference ("&#7879;", "&#x1EC7;", "&acirc;") that a scraper left undecoded.
-_ENTITY_RE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+# HTML character references ("&#7879;", "&#x1EC7;", "&acirc;") that a scraper left undecoded,
+# one or several in a row.
+_ENTITY = r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});"
+_ENTITY_RE = re.compile(_ENTITY)
+_ENTITY_RUN_RE = re.compile(f"(?:{_ENTITY})+")
 
 
-def _decode_entity(m: re.Match[str]) -> str:
-    """The letter a reference inside a word stands for ("Vi&#7879;t", "x&acirc;y"); anything
-    else as it is: a reference standing alone may be the subject ("the entity &acirc;"), and
-    "&amp;", "&lt;" or "&nbsp;" in text may be meant (markup shown as text, code)."""
-    text, start, end = m.string, m.start(), m.end()
-    if not (start and text[start - 1].isalpha() or end < len(text) and text[end].isalpha()):
-        return m.group()
-    ch = html.unescape(m.group())
-    if len(ch) == 1 and unicodedata.category(ch)[0] in "LM":
-        return ch
-    return m.group()
+def _letters_of(refs: str) -> str | None:
+    """What a row of references stands for, if every one is a letter or a combining mark."""
+    out = []
+    for ref in _ENTITY_RE.findall(refs):
+        ch = html.unescape(ref)
+        if len(ch) != 1 or unicodedata.category(ch)[0] not in "LM":
+            return None
+        out.append(ch)
+    return "".join(out)
+
+
+def _step_entities(text: str) -> str:
+    """Rows of references that stand for letters, inside a word ("Vi&#7879;t", "x&acirc;y") or
+    making one ("&#273;&#432;&#7901;ng"), decoded; once the text has shown such, also one
+    standing alone ("&#7903;" for "ở").  Anything else stays: a reference standing alone may
+    be the subject ("mã &#7879; là ệ"), and "&amp;", "&lt;" or "&nbsp;" may be meant (markup
+    shown as text, code)."""
+    if "&" not in text:
+        return text
+    decoded = False
+
+    def inside(m: re.Match[str]) -> str:
+        nonlocal decoded
+        letters = _letters_of(m.group())
+        start, end = m.span()
+        if letters is None or not (len(letters) > 1 or start and text[start - 1].isalpha()
+                                   or end < len(text) and text[end].isalpha()):
+            return m.group()
+        decoded = True
+        return letters
+
+    def alone(m: re.Match[str]) -> str:
+        return _letters_of(m.group()) or m.group()
+
+    out = _ENTITY_RUN_RE.sub(inside, text)
+    if decoded and "&" in out:
+        out = _ENTITY_RUN_RE.sub(alone, out)
+    return out
 
 
 def _steps(config: Config, at_line_start: bool) -> list[tuple[str, Callable[[str], str]]]:
     steps: list[tuple[str, Callable[[str], str]]] = []
     if config.fix_encoding:
-        steps.append(("html-entity", lambda t: _ENTITY_RE.sub(_decode_entity, t) if "&" in t else t))
+        steps.append(("html-entity", _step_entities))
     if config.remove_invisible:
         steps.append(("invisible", lambda t: _step_invisible(t, at_line_start)))
     if config.nfc:
