@@ -562,7 +562,10 @@ def _limit(text: str, limit: int | None) -> str:
 
 
 def wrap_lines(text: str, width: int | None) -> str:
-    """``text`` with every line wrapped at ``width`` columns (runs of spaces become one)."""
+    """``text`` with every line wrapped at ``width`` columns by :func:`textwrap.wrap`, words
+    never broken: tabs and a trailing "\\r" become spaces, whitespace where a line is cut is
+    dropped, and a line of spaces only becomes empty.  The clean text so wrapped is the
+    reference the damaged one is scored against."""
     if width is None:
         return text
     return "\n".join("\n".join(textwrap.wrap(line, width, break_long_words=False, break_on_hyphens=False))
