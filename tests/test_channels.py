@@ -238,3 +238,15 @@ def test_shorter_runs_when_asked_for():
     # Three words with a non-word among them; "anh ta cho con" has none.
     runs = estimate._stripped_runs(text, set(), lambda: forms, 3)
     assert [text[a:b] for a, b in runs] == ["xong thay rat thich"]
+    # A short run with one capitalised non-word is as likely a name: "Hat Chao Mai" (Thailand).
+    park = "Vườn quốc gia Hat Chao Mai ở tỉnh Trang."
+    assert estimate._stripped_runs(park, set(), lambda: forms, 3) == []
+
+
+def test_a_run_ends_at_quotation_marks_not_inside_a_word():
+    from vn_repair import estimate
+
+    forms = estimate.get_lexicon(None).stripped_forms
+    text = "Anh ấy nói “cam on ban rat nhieu vi da giup do” rồi đi về nhà…cam on"
+    runs = estimate._stripped_runs(text, set(), lambda: forms)
+    assert [text[a:b] for a, b in runs] == ["cam on ban rat nhieu vi da giup do"]

@@ -353,6 +353,9 @@ def test_a_syllable_after_a_foreign_word_in_capitals_is_part_of_the_name():
     for rate in (0.05, 0.15, 0.5):
         out = vn_repair.repair(doc, damage_rate=rate)
         assert out.count("Guo Lin") == 2 and "Vsip Hải Phòng" in out
+    # A name the model knows gives context of its own: only unknown words count as foreign.
+    bank = "Chi nhánh Vietcombank Hi Dương vừa khai trương trụ sở mới tại thành phố Hi Dương.\n"
+    assert vn_repair.repair(bank, damage_rate=0.05).count("Hải Dương") == 2
 
 
 def test_unaccented_words_inside_a_line_with_marks_get_their_marks_back():
@@ -361,11 +364,13 @@ def test_unaccented_words_inside_a_line_with_marks_get_their_marks_back():
     # Once the document shows such a run, shorter ones count too ("thay rat thich").
     doc = ("Bài viết rất hay, cam on tac gia rat nhieu vi da chia se thong tin huu ich nay.\n"
            "Tôi đọc xong thay rat thich bài này.\n"
+           "Anh ấy nói “cam on ban rat nhieu vi da giup do” rồi đi về nhà.\n"
            "Trong khi anh ta cho con đi học thì chị ấy ở nhà nấu cơm.\n"
            "Theo Bộ Y tế, số ca mắc mới trong ngày giảm mạnh so với tuần trước.\n")
     assert vn_repair.repair(doc) == (
         "Bài viết rất hay, cảm ơn tác giả rất nhiều vì đã chia sẻ thông tin hữu ích này.\n"
         "Tôi đọc xong thấy rất thích bài này.\n"
+        "Anh ấy nói “cảm ơn bạn rất nhiều vì đã giúp đỡ” rồi đi về nhà.\n"
         "Trong khi anh ta cho con đi học thì chị ấy ở nhà nấu cơm.\n"
         "Theo Bộ Y tế, số ca mắc mới trong ngày giảm mạnh so với tuần trước.\n")
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 import functools
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Container, Sequence
 from collections.abc import Set as AbstractSet
@@ -296,8 +297,12 @@ class Lexicon:
 
 # Stretches of ASCII inside a line: long enough to hold STRIPPED_RUN_WORDS words, or any.
 _ASCII_STRETCH_RE = re.compile("(?<![\x00-\x09\x0b-\x7f])[\x00-\x09\x0b-\x7f]{20,}")
-_SHORT_ASCII_STRETCH_RE = re.compile("(?<![\x00-\x09\x0b-\x7f])[\x00-\x09\x0b-\x7f]{2,}")
+_SHORT_ASCII_STRETCH_RE = re.compile("(?<![\x00-\x09\x0b-\x7f])[\x00-\x09\x0b-\x7f]{12,}")
 _CHUNK_RE = re.compile(r"\S+")
+
+
+def _is_letter(ch: str) -> bool:
+    return ch.isalpha() or unicodedata.combining(ch) > 0
 
 
 def _stripped_runs(text: str, stripped_lines: Container[int], strip_index: Callable[[], Container[str]],
@@ -310,7 +315,11 @@ def _stripped_runs(text: str, stripped_lines: Container[int], strip_index: Calla
     out: list[tuple[int, int]] = []
     index: Container[str] | None = None
     line_starts: list[int] | None = None
-    stretches = _ASCII_STRETCH_RE if min_words >= STRIPPED_RUN_WORDS else _SHORT_ASCII_STRETCH_RE
+    long_runs = min_words >= STRIPPED_RUN_WORDS
+    stretches = _ASCII_STRETCH_RE if long_runs else _SHORT_ASCII_STRETCH_RE
+    # A long run needs one non-word; a short one a lowercase non-word or two capitalised ones:
+    # there one capitalised non-word is as likely a name ("Hat Chao Mai", a park in Thailand).
+    need = 1 if long_runs else 2
     for stretch in stretches.finditer(text):
         lo, hi = stretch.span()
         if stripped_lines:
@@ -319,12 +328,13 @@ def _stripped_runs(text: str, stripped_lines: Container[int], strip_index: Calla
             if bisect.bisect_right(line_starts, lo) - 1 in stripped_lines:
                 continue
         run: list[tuple[int, int]] = []
-        nonword = False
+        nonwords = 0  # non-words in the run, a capitalised one (maybe a name) counting half
         for m in _CHUNK_RE.finditer(text, lo, hi):
             start, end = m.span()
-            # A chunk that the stretch cuts is part of a word with marks.
-            whole = ((start > lo or lo == 0 or text[lo - 1].isspace())
-                     and (end < hi or hi == len(text) or text[hi].isspace()))
+            # A chunk that the stretch cuts is part of a word with marks (not one that ends at
+            # a quotation mark or an ellipsis).
+            whole = ((start > lo or lo == 0 or not _is_letter(text[lo - 1]))
+                     and (end < hi or hi == len(text) or not _is_letter(text[hi])))
             core = m.group().strip(_EDGE_PUNCT)
             ok = whole and core.isalpha() and not (len(core) > 1 and core.isupper())
             if ok:
@@ -333,12 +343,13 @@ def _stripped_runs(text: str, stripped_lines: Container[int], strip_index: Calla
                 ok = core.lower() in index
             if ok:
                 run.append((start, end))
-                nonword = nonword or not is_valid_syllable(core.lower())
+                if not is_valid_syllable(core.lower()):
+                    nonwords += 2 if core.islower() else 1
                 continue
-            if len(run) >= min_words and nonword:
+            if len(run) >= min_words and nonwords >= need:
                 out.append((run[0][0], run[-1][1]))
-            run, nonword = [], False
-        if len(run) >= min_words and nonword:
+            run, nonwords = [], 0
+        if len(run) >= min_words and nonwords >= need:
             out.append((run[0][0], run[-1][1]))
     return out
 

@@ -116,8 +116,8 @@ COARSE_ORDER = 3
 # that each document updates with the double spaces its vanished words do not explain.  The
 # training corpora have their spaces collapsed, so they cannot say; scraped pages vary.
 LAYOUT_GAP_PRIOR = (1.0, 49.0)
-# A capitalised syllable right after a foreign word in capitals ("Guo Lin", "Sapphire Ha Long")
-# is taken for part of that name unless context all but settles the restoration ("Vsip Hải
+# A capitalised syllable right after a capitalised foreign word ("Guo Lin", "Kwok Hing") is
+# taken for part of that name unless context all but settles the restoration ("Vsip Hải
 # Phòng"): the foreign word is <unk> to the model, so the posterior there rests mostly on how
 # common the restored syllable is.
 FOREIGN_NAME_THRESHOLD = 0.99
@@ -405,8 +405,11 @@ class Restorer:
         pos = 0
         # Runs of unaccented words inside lines with marks: (start, end) by line.
         runs_by_line: dict[int, list[tuple[int, int]]] = {}
-        for run in est.stripped_runs:
-            runs_by_line.setdefault(text.count("\n", 0, run[0]), []).append(run)
+        run_line, counted = 0, 0
+        for run in sorted(est.stripped_runs):
+            run_line += text.count("\n", counted, run[0])
+            counted = run[0]
+            runs_by_line.setdefault(run_line, []).append(run)
         lines = text.split("\n")
         hard_wrapped = _hard_wrapped(lines)
         for line_no, line in enumerate(lines):
@@ -425,7 +428,7 @@ class Restorer:
                     pos += 1
                     continue
                 kind = line_kind
-                if line_runs is not None and any(lo <= pos < hi for lo, hi in line_runs):
+                if line_runs is not None and any(lo < pos + len(chunk) and pos < hi for lo, hi in line_runs):
                     kind = (True, line_kind[1])
                 entry = (cache if kind is line_kind else caches.setdefault(kind, {})).get(chunk)
                 if entry is None:
@@ -564,10 +567,11 @@ class Restorer:
         return False
 
     def _after_foreign_name(self, text: str, slot: _Slot, index: CandidateIndex | None) -> bool:
-        """Whether ``slot`` follows a capitalised word that is neither a syllable nor what
-        damage could have made of one ("Guo", "Sapphire"): the two are then likely one foreign
-        name, and a syllable of it ("Lin" in "Guo Lin") no damaged Vietnamese word ("Liền"),
-        however rare it is in Vietnamese."""
+        """Whether ``slot`` follows a capitalised word that the model does not know and that is
+        neither a syllable nor what damage could have made of one ("Guo", "Kwok"): the two are
+        then likely one foreign name, and a syllable of it ("Lin" in "Guo Lin") no damaged
+        Vietnamese word ("Liền"), however rare it is in Vietnamese.  (A word the model knows,
+        "Vietcombank", gives the posterior context of its own: "Vietcombank Hải Dương".)"""
         if slot.start < 2 or text[slot.start - 1] != " ":
             return False
         m = _LAST_WORD_RE.search(text, max(0, slot.start - 40), slot.start - 1)
@@ -575,6 +579,7 @@ class Restorer:
             return False
         word = m.group()
         return (word[:1].isupper() and not word.isupper() and word.isalpha()
+                and self.word_ids.get(lm_unit(word), self.unk_id) == self.unk_id
                 and not is_valid_syllable(unicodedata.normalize("NFC", word.lower()))
                 and self._options(word, index, False) is None)
 
