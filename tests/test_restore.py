@@ -412,3 +412,9 @@ def test_which_lines_go_on_in_the_next():
     assert _hard_wrapped(wrapped)
     assert not _hard_wrapped(["Kinh tế tăng trưởng mạnh", "Theo báo cáo của Tổng cục Thống kê, GDP tăng.",
                               "Đây là mức cao nhất trong mười năm.", ""])
+
+
+def test_one_line_going_on_does_not_make_a_short_text_wrapped():
+    from vn_repair.restore import _hard_wrapped
+
+    assert not _hard_wrapped(["Kinh tế tăng trưởng mạnh", "trong quý ba", "Theo báo cáo của Tổng cục."])

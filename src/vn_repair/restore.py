@@ -922,10 +922,10 @@ def _open_ended(line: str) -> bool:
 
 def _hard_wrapped(lines: list[str]) -> bool:
     """Whether the text was wrapped at a width (extracted from a PDF, or by hand): one line in
-    four or more ends open and the next goes on in lowercase.  News with a paragraph per line
+    four or more (and two at least) ends open and the next goes on in lowercase.  News with a paragraph per line
     has almost none (vietnews dev: 1 line in 14,916; baomoi dev: none)."""
     open_ = sum(1 for line, nxt in itertools.pairwise(lines) if nxt[:1].islower() and _open_ended(line))
-    return open_ >= WRAPPED_SHARE * sum(1 for line in lines if line.strip())
+    return open_ >= max(2, WRAPPED_SHARE * sum(1 for line in lines if line.strip()))
 
 
 def _wrapped(line: str, nxt: str, hard_wrapped: bool) -> bool:
