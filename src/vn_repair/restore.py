@@ -922,8 +922,8 @@ def _open_ended(line: str) -> bool:
 
 def _hard_wrapped(lines: list[str]) -> bool:
     """Whether the text was wrapped at a width (extracted from a PDF, or by hand): one line in
-    four or more (and two at least) ends open and the next goes on in lowercase.  News with a paragraph per line
-    has almost none (vietnews dev: 1 line in 14,916; baomoi dev: none)."""
+    four or more (and two at least) ends open and the next goes on in lowercase.  News with a
+    paragraph per line has almost none (vietnews dev: 1 line in 14,916; baomoi dev: none)."""
     open_ = sum(1 for line, nxt in itertools.pairwise(lines) if nxt[:1].islower() and _open_ended(line))
     return open_ >= max(2, WRAPPED_SHARE * sum(1 for line in lines if line.strip()))
 
