@@ -418,3 +418,12 @@ def test_one_line_going_on_does_not_make_a_short_text_wrapped():
     from vn_repair.restore import _hard_wrapped
 
     assert not _hard_wrapped(["Kinh tế tăng trưởng mạnh", "trong quý ba", "Theo báo cáo của Tổng cục."])
+
+
+def test_a_few_unaccented_words_in_a_short_text_are_stripped_not_misread():
+    # Look-alike evidence made only of unaccented words ("rat", "nhieu") means a few words
+    # typed without marks: runs of two count, and no marked word is taken for a misreading.
+    for text, want in (("Tôi đọc xong thay rat thich bài này.", "Tôi đọc xong thấy rất thích bài này."),
+                       ("Đối với tôi, cảm ơn rat nhieu", "Đối với tôi, cảm ơn rất nhiều")):
+        out = vn_repair.repair(text)
+        assert out == want and vn_repair.repair(out) == out

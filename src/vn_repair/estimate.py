@@ -68,6 +68,9 @@ STRIPPED_SHARE = 0.8
 # (none in either dev file's 17,000 lines; seven of five).
 STRIPPED_RUN_WORDS = 6
 STRIPPED_RUN_WORDS_AFTER = 3
+# ... or of two, in a document whose look-alike evidence is this share of unaccented words.
+STRIPPED_RUN_WORDS_UNACCENTED = 2
+UNACCENTED_EVIDENCE_SHARE = 0.9
 # ... and only in a document that did not lose most of its letters (see Lexicon.estimate).
 PARTIAL_STRIP_MAX_DROP = 0.3
 
@@ -257,6 +260,13 @@ class Lexicon:
                 # A document with such runs has shorter ones too ("rat nhieu" between two
                 # marked words): once it shows one, a run of STRIPPED_RUN_WORDS_AFTER will do.
                 runs = _stripped_runs(text, stripped, lambda: self.stripped_forms, STRIPPED_RUN_WORDS_AFTER)
+            elif nonword_la:
+                # Or its look-alike evidence is all unaccented words ("nhieu", "thich") and no
+                # misread mark ("nưóc"): a few words typed without marks, more likely than OCR.
+                forms = self.stripped_forms
+                unaccented = sum(n for w, n in others if w in la_index and w.isascii() and w in forms)
+                if unaccented >= UNACCENTED_EVIDENCE_SHARE * nonword_la:
+                    runs = _stripped_runs(text, stripped, lambda: forms, STRIPPED_RUN_WORDS_UNACCENTED)
             if runs and nonword_la:
                 # The unaccented words of those runs are no evidence of look-alikes elsewhere.
                 in_runs = Counter(c.strip(_EDGE_PUNCT).lower() for lo, hi in runs for c in text[lo:hi].split())
@@ -295,9 +305,11 @@ class Lexicon:
         )
 
 
-# Stretches of ASCII inside a line: long enough to hold STRIPPED_RUN_WORDS words, or any.
+# Stretches of ASCII inside a line: long enough to hold STRIPPED_RUN_WORDS words, three words
+# or two.
 _ASCII_STRETCH_RE = re.compile("(?<![\x00-\x09\x0b-\x7f])[\x00-\x09\x0b-\x7f]{20,}")
 _SHORT_ASCII_STRETCH_RE = re.compile("(?<![\x00-\x09\x0b-\x7f])[\x00-\x09\x0b-\x7f]{12,}")
+_SHORTEST_ASCII_STRETCH_RE = re.compile("(?<![\x00-\x09\x0b-\x7f])[\x00-\x09\x0b-\x7f]{5,}")
 _CHUNK_RE = re.compile(r"\S+")
 
 
@@ -316,7 +328,8 @@ def _stripped_runs(text: str, stripped_lines: Container[int], strip_index: Calla
     index: Container[str] | None = None
     line_starts: list[int] | None = None
     long_runs = min_words >= STRIPPED_RUN_WORDS
-    stretches = _ASCII_STRETCH_RE if long_runs else _SHORT_ASCII_STRETCH_RE
+    stretches = (_ASCII_STRETCH_RE if long_runs else _SHORT_ASCII_STRETCH_RE if min_words >= 3
+                 else _SHORTEST_ASCII_STRETCH_RE)
     # A long run needs one non-word; a short one a lowercase non-word or two capitalised ones:
     # there one capitalised non-word is as likely a name ("Hat Chao Mai", a park in Thailand).
     need = 1 if long_runs else 2
