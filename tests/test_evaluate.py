@@ -265,3 +265,18 @@ def test_cli_wraps_the_clean_text_first(tmp_path: Path, capsys: pytest.CaptureFi
     assert "wrapped at 30 columns" in capsys.readouterr().out
     assert _cli(["--clean", str(clean), "--damage", "total", "--wrap", "5"]) == 2
     assert _cli(["--clean", str(clean), "--damaged", str(out), "--wrap", "30"]) == 2
+
+
+def test_cli_repairs_each_line_alone_with_per_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # "chỉ đo" alone reads as clean; beside a line that shows damage it is repaired.  With
+    # --per-line each line is its own document, so it stays.
+    clean = tmp_path / "clean.txt"
+    clean.write_text("Ông là trưởng ban chỉ đạo.\nBan chỉ đạo xây dựng nông thôn mới.\n", encoding="utf-8")
+    damaged = tmp_path / "damaged.txt"
+    damaged.write_text("Ông là trưởng ban chỉ đo.\nBan chỉ đo xây dng nông thôn mới.\n", encoding="utf-8")
+    assert _cli(["--clean", str(clean), "--damaged", str(damaged), "--json"]) == 0
+    whole = json.loads(capsys.readouterr().out)
+    assert _cli(["--clean", str(clean), "--damaged", str(damaged), "--json", "--per-line"]) == 0
+    alone = json.loads(capsys.readouterr().out)
+    assert whole["scores"]["restored"] == 3 and alone["scores"]["restored"] == 2
+    assert alone["source"].endswith("each line a document")

@@ -470,23 +470,27 @@ def format_errors(scores: Scores, n: int) -> str:
 RepairFn = Callable[[str], str]
 
 
-def _default_repair(config: Config | None) -> RepairFn:
+def _default_repair(config: Config | None, per_line: bool = False) -> RepairFn:
     from .api import repair  # late: the engine is heavy and only needed here
 
     cfg = config or Config()
+    if per_line:  # each line its own document, as a pipeline repairs one record at a time
+        return lambda text: "\n".join(repair(line, cfg) for line in text.split("\n"))
     return lambda text: repair(text, cfg)
 
 
 def run_evaluation(clean_text: str, kinds: str | Sequence[str], rate: float = 0.05, seed: int = 0,
                    config: Config | None = None, *, placeholder: str = "?", clean_run: bool = False,
-                   repair_fn: RepairFn | None = None, source: str | None = None) -> Report:
-    """Damage ``clean_text``, repair it as one document, and score the result.
+                   repair_fn: RepairFn | None = None, source: str | None = None,
+                   per_line: bool = False) -> Report:
+    """Damage ``clean_text``, repair it as one document (each line as its own with
+    ``per_line``), and score the result.
 
     ``repair_fn`` (text -> text) replaces ``vn_repair.repair(text, config)``, to score another
     tool; ``clean_run`` also repairs the clean text itself and counts what changed there.
     """
     names = parse_kinds(kinds)
-    fn = repair_fn or _default_repair(config)
+    fn = repair_fn or _default_repair(config, per_line)
     t0 = time.perf_counter()
     damaged = damage_text(clean_text, names, rate, seed, placeholder)
     t1 = time.perf_counter()
@@ -539,6 +543,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="damage seed (default 0)")
     parser.add_argument("--placeholder", default="?", help="'?' (default) or 'fffd' for U+FFFD")
     parser.add_argument("--limit-lines", type=int, metavar="N", help="use only the first N lines")
+    parser.add_argument("--per-line", action="store_true",
+                        help="repair each line as its own document, as a pipeline repairs one record "
+                             "(a title, a comment) at a time")
     parser.add_argument("--wrap", type=int, metavar="N",
                         help="wrap the clean text's lines at N columns first, as text extracted from a "
                              "PDF is (after --limit-lines)")
@@ -608,9 +615,9 @@ def run_cli(args: argparse.Namespace) -> int:
         if args.damage:
             placeholder = "\ufffd" if args.placeholder.lower() in ("fffd", "u+fffd") else args.placeholder
             report = run_evaluation(clean, args.damage, args.rate, args.seed, config,
-                                    placeholder=placeholder, clean_run=args.clean_run,
-                                    source=args.clean if args.wrap is None
-                                    else f"{args.clean} wrapped at {args.wrap} columns")
+                                    placeholder=placeholder, clean_run=args.clean_run, per_line=args.per_line,
+                                    source=args.clean + ("" if args.wrap is None else f" wrapped at {args.wrap} columns")
+                                    + (", each line a document" if args.per_line else ""))
             damaged, repaired = report.damaged_text or "", report.repaired_text or ""
         else:
             damaged = _limit(_read_all(args.damaged), args.limit_lines)
@@ -619,25 +626,23 @@ def run_cli(args: argparse.Namespace) -> int:
                 seconds = 0.0
                 cfg_dict = None
             else:
-                from .api import repair
-
+                repair_fn = _default_repair(config, args.per_line)
                 t0 = time.perf_counter()
-                repaired = repair(damaged, config)
+                repaired = repair_fn(damaged)
                 seconds = time.perf_counter() - t0
                 cfg_dict = _config_dict(config)
             clean_scores = identical = clean_seconds = None
             if args.clean_run and not args.repaired:
-                from .api import repair
-
                 t0 = time.perf_counter()
-                repaired_clean = repair(clean, config)
+                repaired_clean = _default_repair(config, args.per_line)(clean)
                 clean_seconds = time.perf_counter() - t0
                 clean_scores = evaluate(clean, clean, repaired_clean)
                 identical = repaired_clean == clean
             report = Report(kinds=(), rate=None, seed=None, scores=evaluate(clean, damaged, repaired),
                             input_mb=len(damaged.encode("utf-8")) / 1e6, repair_seconds=seconds,
                             clean_scores=clean_scores, clean_repair_seconds=clean_seconds,
-                            clean_identical=identical, config=cfg_dict, source=args.damaged)
+                            clean_identical=identical, config=cfg_dict,
+                            source=args.damaged + (", each line a document" if args.per_line else ""))
     except OSError as e:
         # A file we open has a filename; the engine's own errors (a missing model) say it all.
         what = f"cannot read {e.filename}: {e.strerror}" if e.filename else str(e) or repr(e)
