@@ -67,6 +67,7 @@ STRIPPED_SHARE = 0.8
 # gia rat nhieu"): clean news has no run of six such words, even without that last condition
 # (none in either dev file's 17,000 lines; seven of five).
 STRIPPED_RUN_WORDS = 6
+# Once a document shows such a run, shorter runs count: of this many words.
 STRIPPED_RUN_WORDS_AFTER = 3
 # ... or of two, in a document whose look-alike evidence is this share of unaccented words.
 STRIPPED_RUN_WORDS_UNACCENTED = 2
@@ -321,9 +322,10 @@ def _stripped_runs(text: str, stripped_lines: Container[int], strip_index: Calla
                    min_words: int = STRIPPED_RUN_WORDS) -> list[tuple[int, int]]:
     """(start, end) of each run of ``min_words`` or more space-separated words in a row,
     outside ``stripped_lines``, that are each plain ASCII letters (punctuation at the edges
-    aside), not an acronym, and the stripped form of a syllable; one of them at least no
-    syllable as written ("nhieu", "hoc"), which clean text never has ("trong khi anh ta cho
-    con" is clean)."""
+    aside), not an acronym, and the stripped form of a syllable; with non-words as written
+    among them ("nhieu", "hoc"), which clean text never has ("trong khi anh ta cho con" is
+    clean): one in a run of STRIPPED_RUN_WORDS or more, a lowercase one or two capitalised
+    ones in a shorter run."""
     out: list[tuple[int, int]] = []
     index: Container[str] | None = None
     line_starts: list[int] | None = None
