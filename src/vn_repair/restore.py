@@ -502,7 +502,7 @@ class Restorer:
                 continue
             if (conf < FOREIGN_NAME_THRESHOLD and slot.kind == "dropped-letter" and int(cands[0]) in syllables
                     and slot.text[:1].isupper() and self._after_foreign_name(text, slot, index)):
-                continue  # "Guo Lin", "Sapphire Ha Long": a syllable of a foreign name
+                continue  # "Guo Lin", "Kwok Hing": a syllable of a foreign name
             chosen[id(slot)] = int(cands[best])
             word = self.vocab[int(cands[best])]
             if word.startswith("<"):
