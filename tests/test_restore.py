@@ -427,3 +427,21 @@ def test_a_few_unaccented_words_in_a_short_text_are_stripped_not_misread():
                        ("Đối với tôi, cảm ơn rat nhieu", "Đối với tôi, cảm ơn rất nhiều")):
         out = vn_repair.repair(text)
         assert out == want and vn_repair.repair(out) == out
+
+
+def test_unaccented_evidence_reads_no_marked_word_as_misread():
+    from vn_repair.restore import _misread
+
+    # A mark misread ("đối" for "đồi", "phổ" for "phở") against one only lost ("đôi", "đương").
+    assert _misread("đồi", "đối") and _misread("phở", "phổ") and _misread("ờ", "ó")
+    assert not _misread("đồi", "đôi") and not _misread("đường", "đương") and not _misread("nước", "nưóc")
+    # In a document whose look-alike evidence is unaccented words, "Đối" stays "Đối" and a
+    # run of two is stripped text, even beside a run of six.
+    doc = ("Bài viết rất hay, cam on tac gia rat nhieu vi da chia se thong tin huu ich nay.\n"
+           "Đối với tôi, cảm ơn rat nhieu và chúc vui.\n")
+    assert vn_repair.repair(doc).split("\n")[1] == "Đối với tôi, cảm ơn rất nhiều và chúc vui."
+    from vn_repair.config import Config
+    from vn_repair.estimate import get_lexicon
+
+    assert not get_lexicon(None).estimate(doc, Config()).lookalike_swaps
+    assert get_lexicon(None).estimate("Nhà nưóc và thi giói đều có nguòi.", Config()).lookalike_swaps

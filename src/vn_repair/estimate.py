@@ -89,6 +89,9 @@ class DamageEstimate:
     #: Stretches (start, end offsets) of unaccented words inside lines that are not stripped
     #: as a whole.
     stripped_runs: tuple[tuple[int, int], ...] = ()
+    #: Whether a look-alike may be a misread mark ("đối" for "đồi"), not only a lost one ("doi"
+    #: or "đoi" for "đồi"): not when the evidence is unaccented words alone.
+    lookalike_swaps: bool = True
     #: cp1252 bytes read back as UTF-8: U+FFFD stands for a letter cp1252 has (à, ô, í), "?"
     #: for one it lacks (ạ, ư, đ).
     code_page_split: bool = False
@@ -250,6 +253,13 @@ class Lexicon:
             ph = (placeholders * share + a) / (placeholders * share + kept_block + dropped + a + b)
             ph_marked = (placeholders * (1 - share) + a) / (placeholders * (1 - share) + kept_marked + a + b)
         runs: list[tuple[int, int]] = []
+        # Look-alike evidence made of unaccented words ("nhieu") shows marks lost, not misread:
+        # then no marked word is read as another's misreading ("đối" for "đồi").
+        unaccented = 0
+        if nonword_la and "strip" in allowed:
+            forms = self.stripped_forms
+            unaccented = sum(n for w, n in others if w in la_index and w.isascii() and w in forms)
+        swaps = not nonword_la or unaccented < UNACCENTED_EVIDENCE_SHARE * nonword_la
         if "strip" in allowed and drop <= PARTIAL_STRIP_MAX_DROP and not best_fit and (la or ph or stripped):
             # Only a document whose non-words already show marks lost (unaccented words such as
             # "nhieu" read as look-alike damage) is searched: the search is a regex pass over
@@ -257,17 +267,14 @@ class Lexicon:
             # words, and are not.  Nor one through a code page's best fit: its unaccented words
             # lost ư, ơ, ă or đ, but never a tone (that became "?").
             runs = _stripped_runs(text, stripped, lambda: self.stripped_forms)
-            if runs:
+            if runs or not swaps:
                 # A document with such runs has shorter ones too ("rat nhieu" between two
-                # marked words): once it shows one, a run of STRIPPED_RUN_WORDS_AFTER will do.
-                runs = _stripped_runs(text, stripped, lambda: self.stripped_forms, STRIPPED_RUN_WORDS_AFTER)
-            elif nonword_la:
-                # Or its look-alike evidence is all unaccented words ("nhieu", "thich") and no
-                # misread mark ("nưóc"): a few words typed without marks, more likely than OCR.
-                forms = self.stripped_forms
-                unaccented = sum(n for w, n in others if w in la_index and w.isascii() and w in forms)
-                if unaccented >= UNACCENTED_EVIDENCE_SHARE * nonword_la:
-                    runs = _stripped_runs(text, stripped, lambda: forms, STRIPPED_RUN_WORDS_UNACCENTED)
+                # marked words): once it shows one, a run of STRIPPED_RUN_WORDS_AFTER will do;
+                # and a run of two where the look-alike evidence is all unaccented words
+                # ("nhieu", "thich", no misread mark such as "nưóc"): words typed without marks
+                # are then likelier than OCR.
+                shortest = STRIPPED_RUN_WORDS_AFTER if swaps else STRIPPED_RUN_WORDS_UNACCENTED
+                runs = _stripped_runs(text, stripped, lambda: self.stripped_forms, shortest)
             if runs and nonword_la:
                 # The unaccented words of those runs are no evidence of look-alikes elsewhere.
                 in_runs = Counter(c.strip(_EDGE_PUNCT).lower() for lo, hi in runs for c in text[lo:hi].split())
@@ -294,6 +301,7 @@ class Lexicon:
             lookalike=min(la, 0.999),
             stripped_lines=frozenset(stripped),
             stripped_runs=tuple(runs),
+            lookalike_swaps=swaps or best_fit,
             evidence={
                 "nonword_drop": nonword_drop,
                 "nonword_lookalike": nonword_la,

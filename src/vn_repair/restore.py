@@ -342,15 +342,22 @@ class Restorer:
         return result
 
     def _candidates(self, word: str, logs: np.ndarray, index: CandidateIndex | None,
-                    stripped: bool, dense: bool = False, code_page_split: bool = False
+                    stripped: bool, dense: bool = False, code_page_split: bool = False, swaps: bool = True
                     ) -> tuple[np.ndarray, np.ndarray, str] | None:
         """Candidates for a word token under the document's rates: (ids, ln channel scores,
         edit kind), the reading as written first, or None when the word is not open to
-        restoration."""
+        restoration.  Without ``swaps``, a word with marks is no misreading of another's marks."""
         got = self._options(word, index, stripped, code_page_split)
         if got is None:
             return None
         cands, events, consts, unigram, kind = got
+        if not swaps and not word.isascii():
+            written = unicodedata.normalize("NFC", word.lower())
+            keep = np.array([k == 0 or not _misread(self.vocab[int(c)], written) for k, c in enumerate(cands)])
+            if not keep.all():
+                if np.count_nonzero(keep) <= 1:
+                    return None
+                cands, events, consts, unigram = cands[keep], events[keep], consts[keep], unigram[keep]
         chan = events @ logs + consts
         score = chan / _LN10 + unigram
         if cands[0] == self.unk_id:
@@ -708,7 +715,7 @@ class Restorer:
                         got = None  # capitals in running text: an acronym, not a damaged word
                     else:
                         got = self._candidates(text, logs, index, line_kind[0], est.drop > DENSE_RATE,
-                                               est.code_page_split)
+                                               est.code_page_split, est.lookalike_swaps)
                     if got is None:
                         # A unit of the vocabulary is its own lm_unit (lowercase, NFC, new tone
                         # placement): found without parsing the syllable.
@@ -1236,6 +1243,28 @@ def _fits_code_page(unit: str, written: str) -> bool:
                 break
         else:
             return True
+    return False
+
+
+def _marks(ch: str) -> tuple[str, frozenset[str]]:
+    """(base letter, its marks) of a lowercase letter; đ is d with a mark of its own."""
+    if ch == "đ":
+        return "d", frozenset("đ")
+    nfd = unicodedata.normalize("NFD", ch)
+    return nfd[:1], frozenset(nfd[1:])
+
+
+def _misread(unit: str, written: str) -> bool:
+    """Whether ``written`` (lowercase, as long as ``unit``) reads ``unit`` with a mark misread
+    ("đối" for "đồi", "ô" for "ơ"), rather than only lost ("đoi", "đôi")."""
+    if len(unit) != len(written):
+        return False
+    for u, w in zip(unit, written):
+        if u != w and w.isalpha():
+            base_u, marks_u = _marks(u)
+            base_w, marks_w = _marks(w)
+            if base_u != base_w or not marks_w <= marks_u:
+                return True
     return False
 
 
