@@ -280,3 +280,8 @@ def test_cli_repairs_each_line_alone_with_per_line(tmp_path: Path, capsys: pytes
     alone = json.loads(capsys.readouterr().out)
     assert whole["scores"]["restored"] == 3 and alone["scores"]["restored"] == 2
     assert alone["source"].endswith("each line a document")
+    # Wrapped lines alone are pieces of sentences; a given repair has nothing to repair.
+    assert _cli(["--clean", str(clean), "--damage", "total", "--wrap", "30", "--per-line"]) == 2
+    assert _cli(["--clean", str(clean), "--damaged", str(damaged), "--repaired", str(damaged), "--per-line"]) == 2
+    with pytest.raises(ValueError, match="per_line"):
+        run_evaluation(clean.read_text(encoding="utf-8"), "total", repair_fn=str, per_line=True)

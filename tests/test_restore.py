@@ -443,5 +443,19 @@ def test_unaccented_evidence_reads_no_marked_word_as_misread():
     from vn_repair.config import Config
     from vn_repair.estimate import get_lexicon
 
-    assert not get_lexicon(None).estimate(doc, Config()).lookalike_swaps
+    est = get_lexicon(None).estimate(doc, Config())
+    assert not (est.lookalike and est.lookalike_swaps)  # no evidence of a misread mark is left
     assert get_lexicon(None).estimate("Nhà nưóc và thi giói đều có nguòi.", Config()).lookalike_swaps
+
+
+def test_unaccented_evidence_needs_a_text_with_marks_and_leaves_misreads_it_does_not_explain():
+    # Plain ASCII (English) is no Vietnamese typed without marks.
+    for text in ("We listen to hip hop music every day.", "Press the tap to get hot water."):
+        assert vn_repair.repair(text) == text
+    # The run words stop counting as evidence, so what is left ("vièt") may be a misread mark.
+    doc = "Bài vièt hay. Cảm ơn, nhieu nguoi thich, nhieu nguoi thich, nhieu nguoi thich."
+    out = vn_repair.repair(doc)
+    assert out.startswith("Bài viết hay.") and vn_repair.repair(out) == out
+    # A run of six found with one capitalised non-word stays beside the shorter runs.
+    doc = "Tôi đã gặp anh Nguyen tai nha cho ba me hom qua, rồi về. Cảm ơn nhieu."
+    assert vn_repair.repair(doc).startswith("Tôi đã gặp anh Nguyễn tại nhà cho ba mẹ hôm qua")

@@ -69,9 +69,9 @@ STRIPPED_SHARE = 0.8
 STRIPPED_RUN_WORDS = 6
 # Once a document shows such a run, shorter runs count: of this many words.
 STRIPPED_RUN_WORDS_AFTER = 3
-# ... or of two, in a document whose look-alike evidence is this share of unaccented words.
+# ... or of two, in a document whose look-alike evidence is unaccented words, and misread
+# marks ("nưóc") no more than clean text's rare non-words.
 STRIPPED_RUN_WORDS_UNACCENTED = 2
-UNACCENTED_EVIDENCE_SHARE = 0.9
 # ... and only in a document that did not lose most of its letters (see Lexicon.estimate).
 PARTIAL_STRIP_MAX_DROP = 0.3
 
@@ -254,12 +254,14 @@ class Lexicon:
             ph_marked = (placeholders * (1 - share) + a) / (placeholders * (1 - share) + kept_marked + a + b)
         runs: list[tuple[int, int]] = []
         # Look-alike evidence made of unaccented words ("nhieu") shows marks lost, not misread:
-        # then no marked word is read as another's misreading ("đối" for "đồi").
-        unaccented = 0
-        if nonword_la and "strip" in allowed:
-            forms = self.stripped_forms
-            unaccented = sum(n for w, n in others if w in la_index and w.isascii() and w in forms)
-        swaps = not nonword_la or unaccented < UNACCENTED_EVIDENCE_SHARE * nonword_la
+        # then no marked word is read as another's misreading ("đối" for "đồi").  Only in a
+        # text with marks: in plain ASCII (English) every non-word is unaccented.
+        misread: Counter[str] = Counter()  # look-alike evidence with a mark left ("nưóc")
+        if nonword_la:
+            misread = Counter({w: n for w, n in others if w in la_index and not w.isascii()})
+        # Misread marks count once they are more than clean text's rare non-words (typos).
+        swaps = (not nonword_la or sum(misread.values()) > background or "strip" not in allowed
+                 or not kept_block + kept_marked)
         if "strip" in allowed and drop <= PARTIAL_STRIP_MAX_DROP and not best_fit and (la or ph or stripped):
             # Only a document whose non-words already show marks lost (unaccented words such as
             # "nhieu" read as look-alike damage) is searched: the search is a regex pass over
@@ -274,13 +276,13 @@ class Lexicon:
                 # ("nhieu", "thich", no misread mark such as "nưóc"): words typed without marks
                 # are then likelier than OCR.
                 shortest = STRIPPED_RUN_WORDS_AFTER if swaps else STRIPPED_RUN_WORDS_UNACCENTED
-                runs = _stripped_runs(text, stripped, lambda: self.stripped_forms, shortest)
+                runs = _merged(runs + _stripped_runs(text, stripped, lambda: self.stripped_forms, shortest))
             if runs and nonword_la:
                 # The unaccented words of those runs are no evidence of look-alikes elsewhere.
                 in_runs = Counter(c.strip(_EDGE_PUNCT).lower() for lo, hi in runs for c in text[lo:hi].split())
                 counted = dict(others)
-                nonword_la = max(0, nonword_la - sum(min(n, counted.get(w, 0)) for w, n in in_runs.items()
-                                                     if w in la_index))
+                gone = {w: min(n, counted.get(w, 0)) for w, n in in_runs.items() if w in la_index}
+                nonword_la = max(0, nonword_la - sum(gone.values()))
                 la = lookalike_rate(nonword_la)
         if config.damage_rate is not None:
             drop = config.damage_rate if "drop" in allowed else 0.0
@@ -320,6 +322,17 @@ _ASCII_STRETCH_RE = re.compile("(?<![\x00-\x09\x0b-\x7f])[\x00-\x09\x0b-\x7f]{20
 _SHORT_ASCII_STRETCH_RE = re.compile("(?<![\x00-\x09\x0b-\x7f])[\x00-\x09\x0b-\x7f]{12,}")
 _SHORTEST_ASCII_STRETCH_RE = re.compile("(?<![\x00-\x09\x0b-\x7f])[\x00-\x09\x0b-\x7f]{5,}")
 _CHUNK_RE = re.compile(r"\S+")
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``spans`` sorted, with those that overlap joined."""
+    out: list[tuple[int, int]] = []
+    for lo, hi in sorted(spans):
+        if out and lo < out[-1][1]:
+            out[-1] = (out[-1][0], max(hi, out[-1][1]))
+        else:
+            out.append((lo, hi))
+    return out
 
 
 def _is_letter(ch: str) -> bool:

@@ -490,6 +490,8 @@ def run_evaluation(clean_text: str, kinds: str | Sequence[str], rate: float = 0.
     tool; ``clean_run`` also repairs the clean text itself and counts what changed there.
     """
     names = parse_kinds(kinds)
+    if repair_fn is not None and per_line:
+        raise ValueError("per_line applies to vn-repair's own repair; split the lines in repair_fn instead")
     fn = repair_fn or _default_repair(config, per_line)
     t0 = time.perf_counter()
     damaged = damage_text(clean_text, names, rate, seed, placeholder)
@@ -596,6 +598,11 @@ def run_cli(args: argparse.Namespace) -> int:
     if args.wrap is not None and (args.wrap < 10 or args.damaged):
         what = "--wrap must be at least 10" if args.wrap < 10 else "--wrap needs --damage (a given damaged text has its own lines)"
         print(f"{prog}: error: {what}", file=sys.stderr)
+        return 2
+    if args.per_line and (args.wrap is not None or args.repaired):
+        # Wrapped lines are pieces of sentences: alone, they say nothing of wrapped text.
+        what = "--wrap" if args.wrap is not None else "--repaired (nothing is repaired then)"
+        print(f"{prog}: error: --per-line does not go with {what}", file=sys.stderr)
         return 2
     config_fields: dict[str, Any] = {}
     if args.threshold is not None:
