@@ -459,3 +459,25 @@ def test_unaccented_evidence_needs_a_text_with_marks_and_leaves_misreads_it_does
     # A run of six found with one capitalised non-word stays beside the shorter runs.
     doc = "Tôi đã gặp anh Nguyen tai nha cho ba me hom qua, rồi về. Cảm ơn nhieu."
     assert vn_repair.repair(doc).startswith("Tôi đã gặp anh Nguyễn tại nhà cho ba mẹ hôm qua")
+
+
+def test_a_long_text_without_marks_is_english_or_stripped_not_misread():
+    # Sixty words of English: no Vietnamese mark anywhere, so no look-alike or dropped letter;
+    # "that" is no "thát", "it" no "ít".
+    english = ("This License applies to any program or other work which contains a notice placed by "
+               "the copyright holder saying it may be distributed under the terms of this License. "
+               "The act of running the program is not restricted, and the output from the program is "
+               "covered only if its contents constitute a work based on the program, and that is true "
+               "if it is so. You may copy and distribute verbatim copies of the source code as you "
+               "receive it, in any medium.\n")
+    assert vn_repair.repair(english) == english
+    # Vietnamese that lost every marked letter (encoded to ASCII ignoring errors) shows a
+    # non-word every few words, and is still repaired.
+    from vn_repair.damage import damage_text
+
+    clean = ("Theo báo cáo của Bộ Xây dựng, trong năm nay cả nước đã xây dựng thêm nhiều nhà ở xã "
+             "hội cho người lao động tại các khu công nghiệp. Nhiều địa phương đã đẩy nhanh tiến độ "
+             "giải phóng mặt bằng để các dự án sớm được triển khai. Bộ cũng đề nghị các tỉnh, thành "
+             "phố tiếp tục rà soát quỹ đất dành cho nhà ở xã hội trong thời gian tới.\n")
+    ascii_only = damage_text(clean, "drop-any", rate=1.0)
+    assert ascii_only.isascii() and vn_repair.repair(ascii_only) != ascii_only

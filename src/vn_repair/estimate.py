@@ -62,6 +62,10 @@ BLOCK_SHARE = 0.51
 NONWORD_SHARE = 0.31
 # A line reads as stripped when this share of its words are the stripped form of a syllable.
 STRIPPED_SHARE = 0.8
+# A text of this many words or more without one mark shows no misread letters, and dropped
+# ones only with a non-word that dropping explains in this share of its words (English: 0.3%).
+NO_MARKS_MIN_WORDS = 50
+NO_MARKS_DROP_SHARE = 0.05
 # Inside a line with marks, a run of this many words in a row, each the stripped form of a
 # syllable and one at least no syllable as written, reads as stripped ("Bài viết hay, cam on tac
 # gia rat nhieu"): clean news has no run of six such words, even without that last condition
@@ -230,6 +234,13 @@ class Lexicon:
             nonword_drop = 0
         if nonword_la <= background:
             nonword_la = 0
+        if not kept_block + kept_marked and len(chunks) >= NO_MARKS_MIN_WORDS:
+            # A long text without a single mark misread none: it is stripped (its lines tell,
+            # below), or lost every marked letter (text encoded to ASCII ignoring errors: "Vit
+            # Nam", a non-word every few words), or another language ("that" is no "thát").
+            nonword_la = 0
+            if nonword_drop < NO_MARKS_DROP_SHARE * len(chunks):
+                nonword_drop = 0
         dropped = nonword_drop / NONWORD_SHARE
         # Block letters now written "?" were not dropped: they count with the kept ones.
         drop = (dropped + a) / (dropped + kept_block + placeholders + a + b) if nonword_drop else 0.0
