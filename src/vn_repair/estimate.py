@@ -267,12 +267,10 @@ class Lexicon:
         # Look-alike evidence made of unaccented words ("nhieu") shows marks lost, not misread:
         # then no marked word is read as another's misreading ("đối" for "đồi").  Only in a
         # text with marks: in plain ASCII (English) every non-word is unaccented.
-        misread: Counter[str] = Counter()  # look-alike evidence with a mark left ("nưóc")
-        if nonword_la:
-            misread = Counter({w: n for w, n in others if w in la_index and not w.isascii()})
-        # Misread marks count once they are more than clean text's rare non-words (typos).
-        swaps = (not nonword_la or sum(misread.values()) > background or "strip" not in allowed
-                 or not kept_block + kept_marked)
+        # Look-alike evidence with a mark left ("nưóc") counts once it is more than clean text's
+        # rare non-words (typos).
+        misread = sum(n for w, n in others if w in la_index and not w.isascii()) if nonword_la else 0
+        swaps = not nonword_la or misread > background or "strip" not in allowed or not kept_block + kept_marked
         if "strip" in allowed and drop <= PARTIAL_STRIP_MAX_DROP and not best_fit and (la or ph or stripped):
             # Only a document whose non-words already show marks lost (unaccented words such as
             # "nhieu" read as look-alike damage) is searched: the search is a regex pass over
