@@ -218,15 +218,17 @@ def test_runs_of_unaccented_words_inside_a_line_with_marks():
     text = ("Bài viết rất hay, cam on tac gia rat nhieu vi da chia se.\n"
             # Six valid unaccented words in a row, none a non-word: clean Vietnamese.
             "Trong khi anh ta cho con đi học thì chị ấy ở nhà.\n"
-            # An acronym breaks a run, and so does a word cut by a marked letter ("thông").
+            # An acronym, a name or a number neither ends a run nor counts in it; a word cut
+            # by a marked letter ("thông") ends it.
             "Ông nói cam on tac UBND gia rat nhieu vi da thông tin.\n"
             "Viet Nam xay dung nen kinh te thi truong\n")
     runs = estimate._stripped_runs(text, set(), lambda: forms)
     assert [text[a:b] for a, b in runs] == ["hay, cam on tac gia rat nhieu vi da chia se.",
+                                           "cam on tac UBND gia rat nhieu vi da",
                                            "Viet Nam xay dung nen kinh te thi truong"]
     # Lines stripped as a whole are left to the line screen.
     assert [text[a:b] for a, b in estimate._stripped_runs(text, {3}, lambda: forms)] == [
-        "hay, cam on tac gia rat nhieu vi da chia se."]
+        "hay, cam on tac gia rat nhieu vi da chia se.", "cam on tac UBND gia rat nhieu vi da"]
 
 
 def test_shorter_runs_when_asked_for():
@@ -249,4 +251,28 @@ def test_a_run_ends_at_quotation_marks_not_inside_a_word():
     forms = estimate.get_lexicon(None).stripped_forms
     text = "Anh ấy nói “cam on ban rat nhieu vi da giup do” rồi đi về nhà…cam on"
     runs = estimate._stripped_runs(text, set(), lambda: forms)
-    assert [text[a:b] for a, b in runs] == ["cam on ban rat nhieu vi da giup do"]
+    assert [text[a:b] for a, b in runs] == ["“cam on ban rat nhieu vi da giup do”"]
+
+
+def test_a_run_goes_through_names_numbers_and_typographic_punctuation():
+    from vn_repair import estimate
+
+    forms = estimate.get_lexicon(None).stripped_forms
+    text = "Ông cho biết gia dinh ong Phu nhan 30 trieu dong tu “quy ho tro” cua tinh."
+    runs = estimate._stripped_runs(text, set(), lambda: forms)
+    assert [text[a:b] for a, b in runs] == ["gia dinh ong Phu nhan 30 trieu dong tu “quy ho tro” cua tinh."]
+    # An English word (no syllable stripped) ends a run; a name or a number does not start one.
+    text = "Ông nói 30 ong Phu nhan duoc tien roi download ve may."
+    runs = estimate._stripped_runs(text, set(), lambda: forms)
+    assert [text[a:b] for a, b in runs] == ["ong Phu nhan duoc tien roi"]
+
+
+def test_once_a_document_shows_runs_a_long_one_needs_no_non_word():
+    from vn_repair import estimate
+
+    forms = estimate.get_lexicon(None).stripped_forms
+    # "phe binh cho rang de xay ra nhung" is eight valid syllables as written.
+    text = "Giới phe binh cho rang de xay ra nhung vấn đề kể trên."
+    assert estimate._stripped_runs(text, set(), lambda: forms) == []
+    runs = estimate._stripped_runs(text, set(), lambda: forms, 3, long_valid=True)
+    assert [text[a:b] for a, b in runs] == ["phe binh cho rang de xay ra nhung"]

@@ -359,20 +359,29 @@ def test_a_syllable_after_a_foreign_word_in_capitals_is_part_of_the_name():
 
 
 def test_unaccented_words_inside_a_line_with_marks_get_their_marks_back():
-    # A reader's comment, half typed without marks, in a page that is otherwise clean; six
-    # valid unaccented words in a row ("Trong khi anh ta cho con") are clean text and stay.
-    # Once the document shows such a run, shorter ones count too ("thay rat thich").
+    # A reader's comment, half typed without marks, in a page that is otherwise clean.  Once
+    # the document shows such a run, shorter ones count too ("thay rat thich"), and so do
+    # long ones of valid syllables ("cho rang de xay ra nhung" lost its marks too).
     doc = ("Bài viết rất hay, cam on tac gia rat nhieu vi da chia se thong tin huu ich nay.\n"
            "Tôi đọc xong thay rat thich bài này.\n"
            "Anh ấy nói “cam on ban rat nhieu vi da giup do” rồi đi về nhà.\n"
-           "Trong khi anh ta cho con đi học thì chị ấy ở nhà nấu cơm.\n"
+           "Giới phê bình cho rang de xay ra nhung vấn đề kể trên.\n"
            "Theo Bộ Y tế, số ca mắc mới trong ngày giảm mạnh so với tuần trước.\n")
     assert vn_repair.repair(doc) == (
         "Bài viết rất hay, cảm ơn tác giả rất nhiều vì đã chia sẻ thông tin hữu ích này.\n"
         "Tôi đọc xong thấy rất thích bài này.\n"
         "Anh ấy nói “cảm ơn bạn rất nhiều vì đã giúp đỡ” rồi đi về nhà.\n"
-        "Trong khi anh ta cho con đi học thì chị ấy ở nhà nấu cơm.\n"
+        "Giới phê bình cho rằng để xảy ra những vấn đề kể trên.\n"
         "Theo Bộ Y tế, số ca mắc mới trong ngày giảm mạnh so với tuần trước.\n")
+    # Six valid unaccented words in a row in a document without such runs are clean text.
+    clean = ("Trong khi anh ta cho con đi học thì chị ấy ở nhà nấu cơm.\n"
+             "Theo Bộ Y tế, số ca mắc mới trong ngày giảm mạnh so với tuần trước.\n")
+    assert vn_repair.repair(clean) == clean
+    # A lone unaccented non-word in a short text gets all its marks back at once.
+    for text, want in (("Cảm ơn bạn nhieu lắm.", "Cảm ơn bạn nhiều lắm."),
+                       ("Mình rất thich bài này.", "Mình rất thích bài này.")):
+        out = vn_repair.repair(text)
+        assert out == want and vn_repair.repair(out) == out
 
 
 

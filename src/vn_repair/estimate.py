@@ -75,7 +75,7 @@ STRIPPED_RUN_WORDS = 6
 STRIPPED_RUN_WORDS_AFTER = 3
 # ... or of two, in a document whose look-alike evidence is unaccented words, and misread
 # marks ("nưóc") no more than clean text's rare non-words.
-STRIPPED_RUN_WORDS_UNACCENTED = 2
+STRIPPED_RUN_WORDS_UNACCENTED = 1
 # ... and only in a document that did not lose most of its letters (see Lexicon.estimate).
 PARTIAL_STRIP_MAX_DROP = 0.3
 
@@ -285,11 +285,16 @@ class Lexicon:
                 # ("nhieu", "thich", no misread mark such as "nưóc"): words typed without marks
                 # are then likelier than OCR.
                 shortest = STRIPPED_RUN_WORDS_AFTER if swaps else STRIPPED_RUN_WORDS_UNACCENTED
-                runs = _merged(runs + _stripped_runs(text, stripped, lambda: self.stripped_forms, shortest))
+                runs = _merged(runs + _stripped_runs(text, stripped, lambda: self.stripped_forms, shortest,
+                                                     long_valid=bool(runs)))
             if runs and nonword_la:
                 # The unaccented words of those runs are no evidence of look-alikes elsewhere.
-                in_runs = Counter(c.strip(_EDGE_PUNCT).lower() for lo, hi in runs for c in text[lo:hi].split())
-                counted = dict(others)
+                # A lone word ("nhieu") may as well be a look-alike misreading: it still counts.
+                in_runs = Counter(c.strip(_EDGE_PUNCT).lower() for lo, hi in runs if " " in text[lo:hi]
+                                  for c in text[lo:hi].split())
+                counted: Counter[str] = Counter()
+                for w, n in others:
+                    counted[w] += n
                 gone = {w: min(n, counted.get(w, 0)) for w, n in in_runs.items() if w in la_index}
                 nonword_la = max(0, nonword_la - sum(gone.values()))
                 la = lookalike_rate(nonword_la)
@@ -326,11 +331,14 @@ class Lexicon:
 
 
 # Stretches of ASCII inside a line: long enough to hold STRIPPED_RUN_WORDS words, three words
-# or two.
-_ASCII_STRETCH_RE = re.compile("(?<![\x00-\x09\x0b-\x7f])[\x00-\x09\x0b-\x7f]{20,}")
-_SHORT_ASCII_STRETCH_RE = re.compile("(?<![\x00-\x09\x0b-\x7f])[\x00-\x09\x0b-\x7f]{12,}")
-_SHORTEST_ASCII_STRETCH_RE = re.compile("(?<![\x00-\x09\x0b-\x7f])[\x00-\x09\x0b-\x7f]{5,}")
+# or two; typographic quotes, dashes and ellipses belong to a stretch too.
+_STRETCH_CHARS = "\x00-\x09\x0b-\x7f\u00a0\u00ab\u00bb\u2013\u2014\u2018\u2019\u201c\u201d\u2026"
+_ASCII_STRETCH_RE = re.compile(f"(?<![{_STRETCH_CHARS}])[{_STRETCH_CHARS}]{{20,}}")
+_SHORT_ASCII_STRETCH_RE = re.compile(f"(?<![{_STRETCH_CHARS}])[{_STRETCH_CHARS}]{{12,}}")
+_SHORTEST_ASCII_STRETCH_RE = re.compile(f"(?<![{_STRETCH_CHARS}])[{_STRETCH_CHARS}]{{5,}}")
 _CHUNK_RE = re.compile(r"\S+")
+# Capitalised words (names, acronyms), numbers and nothing (bare punctuation).
+_NEUTRAL_RE = re.compile(r"(?:[A-Z][A-Za-z]*|[0-9][0-9.,:/%-]*)?")
 
 
 def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -349,13 +357,14 @@ def _is_letter(ch: str) -> bool:
 
 
 def _stripped_runs(text: str, stripped_lines: Container[int], strip_index: Callable[[], Container[str]],
-                   min_words: int = STRIPPED_RUN_WORDS) -> list[tuple[int, int]]:
+                   min_words: int = STRIPPED_RUN_WORDS, long_valid: bool = False) -> list[tuple[int, int]]:
     """(start, end) of each run of ``min_words`` or more space-separated words in a row,
     outside ``stripped_lines``, that are each plain ASCII letters (punctuation at the edges
     aside), not an acronym, and the stripped form of a syllable; with non-words as written
     among them ("nhieu", "hoc"), which clean text never has ("trong khi anh ta cho con" is
     clean): one in a run of STRIPPED_RUN_WORDS or more, a lowercase one or two capitalised
-    ones in a shorter run."""
+    ones in a shorter run.  With ``long_valid`` (the document has shown runs), a run of
+    STRIPPED_RUN_WORDS needs no non-word ("phe binh cho rang de xay ra")."""
     out: list[tuple[int, int]] = []
     index: Container[str] | None = None
     line_starts: list[int] | None = None
@@ -391,10 +400,14 @@ def _stripped_runs(text: str, stripped_lines: Container[int], strip_index: Calla
                 if not is_valid_syllable(core.lower()):
                     nonwords += 2 if core.islower() else 1
                 continue
-            if len(run) >= min_words and nonwords >= need:
+            if run and whole and _NEUTRAL_RE.fullmatch(core):
+                # A name, an acronym, a number or bare punctuation ("tuong Modi cung", "6.000
+                # dong") neither ends a run nor counts in it.
+                continue
+            if len(run) >= min_words and (nonwords >= need or long_valid and len(run) >= STRIPPED_RUN_WORDS):
                 out.append((run[0][0], run[-1][1]))
             run, nonwords = [], 0
-        if len(run) >= min_words and nonwords >= need:
+        if len(run) >= min_words and (nonwords >= need or long_valid and len(run) >= STRIPPED_RUN_WORDS):
             out.append((run[0][0], run[-1][1]))
     return out
 
