@@ -470,6 +470,40 @@ def test_unaccented_evidence_needs_a_text_with_marks_and_leaves_misreads_it_does
     assert vn_repair.repair(doc).startswith("Tôi đã gặp anh Nguyễn tại nhà cho ba mẹ hôm qua")
 
 
+def test_english_inside_a_vietnamese_text_is_kept():
+    # English words that damage would explain ("it" for "ít", "that" for "thật") read as
+    # look-alike evidence in a text with marks; a stretch where foreign words (no syllable, no
+    # damage: "is", "what", "license") outnumber them is kept, and is no evidence.
+    doc = ("Đây là một đoạn văn bản tiếng Việt có dấu đầy đủ, được viết để kiểm tra.\n"
+           "This License applies to any program or other work which contains a notice placed by\n"
+           "the copyright holder saying it may be distributed under the terms of this License.\n"
+           "that is true if it is so, and you may copy it as you receive it.\n")
+    assert vn_repair.repair(doc) == doc
+    for line in ("Anh ấy nói: \"It is what it is\", rồi bỏ đi.",
+                 "Đây là một bài viết hay. I think it is good and worth reading."):
+        assert vn_repair.repair(line) == line
+    # Vietnamese words that lost their marks around foreign terms are still restored.
+    assert vn_repair.repair("Cảm ơn bạn nhieu lắm, (big data) và machine learning.") == (
+        "Cảm ơn bạn nhiều lắm, (big data) và machine learning.")
+
+
+def test_foreign_spans_are_the_densest_stretches_of_foreign_words():
+    from vn_repair import estimate
+
+    forms = estimate.get_lexicon(None).stripped_forms
+    damage = {"vi", "tit", "mc", "it", "that"}
+
+    def spans(text: str) -> list[str]:
+        return [text[a:b] for a, b in estimate._foreign_spans(text, lambda w: w in forms or w in damage)]
+
+    # Text that lost its marks keeps only its foreign terms as they are.
+    assert spans("Thu Minh làm khó vi tit mc opera Queen of the night.") == ["opera Queen of the night."]
+    # Where foreign words are twice the others, the whole stretch.
+    assert spans("Ông nói: that is what we want to do now, rồi đi.") == ["that is what we want to do now,"]
+    # One foreign term is no span; nor is text that damage explains.
+    assert spans("Ông dùng laptop để làm việc và vi tit mc cho xong.") == []
+
+
 def test_a_long_text_without_marks_is_english_or_stripped_not_misread():
     # Sixty words of English: no Vietnamese mark anywhere, so no look-alike or dropped letter;
     # "that" is no "thát", "it" no "ít".

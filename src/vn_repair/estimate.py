@@ -15,7 +15,7 @@ import functools
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Container, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
@@ -78,6 +78,9 @@ STRIPPED_RUN_WORDS_AFTER = 3
 STRIPPED_RUN_WORDS_UNACCENTED = 1
 # ... and only in a document that did not lose most of its letters (see Lexicon.estimate).
 PARTIAL_STRIP_MAX_DROP = 0.3
+# Words without marks are another language's where those explained neither as Vietnamese nor
+# as damage outnumber those damage explains by FOREIGN_MIN_WORDS.
+FOREIGN_MIN_WORDS = 2
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,9 @@ class DamageEstimate:
     #: Stretches (start, end offsets) of unaccented words inside lines that are not stripped
     #: as a whole.
     stripped_runs: tuple[tuple[int, int], ...] = ()
+    #: Stretches (start, end offsets) of another language inside a text with marks ("It is
+    #: what it is"): their words are kept as written.
+    foreign_spans: tuple[tuple[int, int], ...] = ()
     #: Whether a look-alike may be a misread mark ("đối" for "đồi"), not only a lost one ("doi"
     #: or "đoi" for "đồi"): not when the evidence is unaccented words alone.
     lookalike_swaps: bool = True
@@ -184,22 +190,34 @@ class Lexicon:
         # Lowercase non-words no drop explains: look-alike misreadings, or typos.  (Capitalised
         # ones are mostly names, and say nothing about OCR.)
         others: list[tuple[str, int]] = []
+        drops: list[tuple[str, int]] = []
         if suspects:
             for chunk, n in Counter(filter(suspects.__contains__, chunks)).items():
                 core = chunk.strip(_EDGE_PUNCT)
                 w = core.lower()
                 if drop_index is not None and w in drop_index:
                     nonword_drop += n
+                    drops.append((w, n))
                 elif core.islower():
                     others.append((w, n))
         nonword_la = 0
         background = BACKGROUND_NONWORDS * len(chunks)
         best_fit = False
         unexplained = sum(n for _, n in others)
+        foreign: list[tuple[int, int]] = []
         if "lookalike" in allowed and unexplained >= LOOKALIKE_MIN_EVIDENCE \
                 and unexplained > max(background, LOOKALIKE_BACKGROUND * len(chunks)):
             la_index = self.index(frozenset({"drop", "lookalike"}))
             nonword_la = sum(n for w, n in others if w in la_index)
+            if nonword_la and _NONASCII_LETTER_RE.search(text):
+                # English inside Vietnamese ("it is what it is") reads as look-alike damage:
+                # "it" for "ít", "that" for "thật".  Its stretches are kept, and are no evidence.
+                stripped_forms = self.stripped_forms
+                foreign = _foreign_spans(text, lambda w: w in stripped_forms or w in la_index)
+                if foreign:
+                    in_foreign = _words_in(text, foreign)
+                    nonword_la -= _overlap(in_foreign, (wn for wn in others if wn[0] in la_index))
+                    nonword_drop -= _overlap(in_foreign, drops)
         placeholders = 0
         if "placeholder" in allowed:
             placeholders = _count_placeholders(text) + trailing_placeholders
@@ -287,16 +305,13 @@ class Lexicon:
                 shortest = STRIPPED_RUN_WORDS_AFTER if swaps else STRIPPED_RUN_WORDS_UNACCENTED
                 runs = _merged(runs + _stripped_runs(text, stripped, lambda: self.stripped_forms, shortest,
                                                      long_valid=bool(runs)))
+            if foreign:
+                runs = [(lo, hi) for lo, hi in runs if not any(a < hi and lo < b for a, b in foreign)]
             if runs and nonword_la:
                 # The unaccented words of those runs are no evidence of look-alikes elsewhere.
                 # A lone word ("nhieu") may as well be a look-alike misreading: it still counts.
-                in_runs = Counter(c.strip(_EDGE_PUNCT).lower() for lo, hi in runs if " " in text[lo:hi]
-                                  for c in text[lo:hi].split())
-                counted: Counter[str] = Counter()
-                for w, n in others:
-                    counted[w] += n
-                gone = {w: min(n, counted.get(w, 0)) for w, n in in_runs.items() if w in la_index}
-                nonword_la = max(0, nonword_la - sum(gone.values()))
+                in_runs = _words_in(text, [(lo, hi) for lo, hi in runs if " " in text[lo:hi]])
+                nonword_la = max(0, nonword_la - _overlap(in_runs, (wn for wn in others if wn[0] in la_index)))
                 la = lookalike_rate(nonword_la)
         if config.damage_rate is not None:
             drop = config.damage_rate if "drop" in allowed else 0.0
@@ -317,6 +332,7 @@ class Lexicon:
             lookalike=min(la, 0.999),
             stripped_lines=frozenset(stripped),
             stripped_runs=tuple(runs),
+            foreign_spans=tuple(foreign),
             lookalike_swaps=swaps or best_fit,
             evidence={
                 "nonword_drop": nonword_drop,
@@ -326,6 +342,7 @@ class Lexicon:
                 "kept_marked": kept_marked,
                 "stripped_lines": len(stripped),
                 "stripped_runs": len(runs),
+                "foreign_spans": len(foreign),
             },
         )
 
@@ -341,6 +358,19 @@ _CHUNK_RE = re.compile(r"\S+")
 _NEUTRAL_RE = re.compile(r"(?:[A-Z][A-Za-z]*|[0-9][0-9.,:/%-]*)?")
 
 
+def _words_in(text: str, spans: Iterable[tuple[int, int]]) -> Counter[str]:
+    """How often each word (lowercase, edge punctuation trimmed) occurs in ``spans``."""
+    return Counter(c.strip(_EDGE_PUNCT).lower() for lo, hi in spans for c in text[lo:hi].split())
+
+
+def _overlap(words: Counter[str], evidence: Iterable[tuple[str, int]]) -> int:
+    """How much of ``evidence`` ((word, count) pairs, a word maybe in several) ``words`` holds."""
+    counted: Counter[str] = Counter()
+    for w, n in evidence:
+        counted[w] += n
+    return sum(min(n, counted[w]) for w, n in words.items() if w in counted)
+
+
 def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """``spans`` sorted, with those that overlap joined."""
     out: list[tuple[int, int]] = []
@@ -354,6 +384,62 @@ def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 def _is_letter(ch: str) -> bool:
     return ch.isalpha() or unicodedata.combining(ch) > 0
+
+
+def _foreign_spans(text: str, explained: Callable[[str], bool]) -> list[tuple[int, int]]:
+    """(start, end) of each stretch of another language inside the stretches without marks
+    (as for runs).  A lowercase word that is no syllable, no syllable's stripped form and no
+    damage ``explained`` is foreign ("with", "is", "program"); one that damage explains
+    ("nhieu", "dng", but also "it" and "that") speaks against.  A span is a stretch of words
+    where the foreign outnumber the others by FOREIGN_MIN_WORDS or more, at its densest, or
+    the whole stretch where they are twice as many as the others there; so text that lost its marks keeps
+    only its foreign terms as they are ("vi tit mc | opera Queen of | the night", "nam gii ln
+    tui mc vest tuxedo" is no span).  Clean news has such
+    spans only of foreign terms ("(big data)", "bar, pub").  A span covers whole words."""
+    out: list[tuple[int, int]] = []
+    verdicts: dict[str, int] = {}
+    for stretch in _ASCII_STRETCH_RE.finditer(text):
+        lo, hi = stretch.span()
+        # The densest stretches, as maximum-sum runs of +1 (foreign), -1 (damage) and 0
+        # (syllables, names, numbers, punctuation).
+        first = last = -1
+        total = best = 0
+        spans: list[tuple[int, int]] = []
+        whole_first = whole_last = -1
+        foreign = damaged = 0
+        for m in _CHUNK_RE.finditer(text, lo, hi):
+            start, end = m.span()
+            if not ((start > lo or lo == 0 or not _is_letter(text[lo - 1]))
+                    and (end < hi or hi == len(text) or not _is_letter(text[hi]))):
+                continue  # part of a word with marks
+            if whole_first < 0:
+                whole_first = start
+            whole_last = end
+            core = m.group().strip(_EDGE_PUNCT)
+            score = 0
+            if core.isalpha() and core.islower():
+                score = verdicts.get(core, 2)
+                if score == 2:
+                    score = verdicts[core] = (0 if is_valid_syllable(core) else -1 if explained(core) else 1)
+            foreign += score > 0
+            damaged += score < 0
+            if first < 0:
+                if score <= 0:
+                    continue
+                first = start
+            total += score
+            if total > best:
+                best, last = total, end
+            if total <= 0:
+                if best >= FOREIGN_MIN_WORDS:
+                    spans.append((first, last))
+                first, total, best = -1, 0, 0
+        if first >= 0 and best >= FOREIGN_MIN_WORDS:
+            spans.append((first, last))
+        if spans and foreign >= 2 * damaged:
+            spans = [(whole_first, whole_last)]
+        out.extend(spans)
+    return out
 
 
 def _stripped_runs(text: str, stripped_lines: Container[int], strip_index: Callable[[], Container[str]],

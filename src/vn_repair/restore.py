@@ -24,7 +24,7 @@ import itertools
 import math
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Literal
 
 import numpy as np
@@ -410,19 +410,19 @@ class Restorer:
         caps_runs = _caps_run_lines(text)
         punct = self.punct_id
         pos = 0
-        # Runs of unaccented words inside lines with marks: (start, end) by line.
-        runs_by_line: dict[int, list[tuple[int, int]]] = {}
-        run_line, counted = 0, 0
-        for run in sorted(est.stripped_runs):
-            run_line += text.count("\n", counted, run[0])
-            counted = run[0]
-            runs_by_line.setdefault(run_line, []).append(run)
+        # Runs of unaccented words inside lines with marks, and stretches of another language
+        # (kept as written): (start, end) by line.
+        runs_by_line = _by_line(text, est.stripped_runs)
+        foreign_by_line = _by_line(text, est.foreign_spans)
+        foreign_cache: dict[str, object] = {}
+        foreign_words: dict[str, object] = {}
         lines = text.split("\n")
         hard_wrapped = _hard_wrapped(lines)
         for line_no, line in enumerate(lines):
             line_kind = (line_no in stripped_lines, _is_caps_line(line) or line_no in caps_runs)
             cache = caches.setdefault(line_kind, {})
             line_runs = runs_by_line.get(line_no)
+            line_foreign = foreign_by_line.get(line_no)
             goes_on = line_no + 1 < len(lines) and _wrapped(line, lines[line_no + 1], hard_wrapped)
             # The "\r" of a CRLF line would end the sentence: a sentence that goes on skips it.
             cr = goes_on and line.endswith("\r")
@@ -435,12 +435,18 @@ class Restorer:
                     pos += 1
                     continue
                 kind = line_kind
-                if line_runs is not None and any(lo < pos + len(chunk) and pos < hi for lo, hi in line_runs):
-                    kind = (True, line_kind[1])
-                entry = (cache if kind is line_kind else caches.setdefault(kind, {})).get(chunk)
-                if entry is None:
-                    entry = self._analyse_chunk(chunk, logs, index, kind, est, word_caches.setdefault(kind, {}))
-                    caches[kind][chunk] = entry
+                if line_foreign is not None and any(lo < pos + len(chunk) and pos < hi for lo, hi in line_foreign):
+                    entry = foreign_cache.get(chunk)
+                    if entry is None:  # open to no channel: only its units
+                        entry = foreign_cache[chunk] = self._analyse_chunk(
+                            chunk, logs, None, (False, True), est, foreign_words)
+                else:
+                    if line_runs is not None and any(lo < pos + len(chunk) and pos < hi for lo, hi in line_runs):
+                        kind = (True, line_kind[1])
+                    entry = (cache if kind is line_kind else caches.setdefault(kind, {})).get(chunk)
+                    if entry is None:
+                        entry = self._analyse_chunk(chunk, logs, index, kind, est, word_caches.setdefault(kind, {}))
+                        caches[kind][chunk] = entry
                 if entry.__class__ is int:
                     current.append(entry)  # type: ignore[arg-type]
                 else:
@@ -919,6 +925,17 @@ _SENTENCE_CLOSERS = frozenset(('', '.', '!', '?', ':', '"', '”', '»', ')', '�
 WRAPPED_SHARE = 0.25
 # Nor does a sentence go on after a line ending in these (a list item, a heading's rule).
 _LINE_CLOSERS = frozenset((';', '-', '–', '—', '*', '|', ']', '}', '>'))
+
+
+def _by_line(text: str, spans: Iterable[tuple[int, int]]) -> dict[int, list[tuple[int, int]]]:
+    """``spans`` ((start, end) offsets in ``text``) by the number of the line they start in."""
+    out: dict[int, list[tuple[int, int]]] = {}
+    line, counted = 0, 0
+    for span in sorted(spans):
+        line += text.count("\n", counted, span[0])
+        counted = span[0]
+        out.setdefault(line, []).append(span)
+    return out
 
 
 def _open_ended(line: str) -> bool:
