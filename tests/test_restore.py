@@ -487,6 +487,22 @@ def test_english_inside_a_vietnamese_text_is_kept():
         "Cảm ơn bạn nhiều lắm, (big data) và machine learning.")
 
 
+def test_unaccented_words_beside_english_in_a_damaged_text():
+    # A lone English word that is a syllable's stripped form ("set" for "sét", "chat" for
+    # "chất") does not look Vietnamese, and is no run; a long run of valid syllables takes in
+    # no name and lies in no stretch with a foreign word.
+    for text in ("Cảm ơn bạn nhieu lắm. Nhớ set lịch họp và chat với sếp.",
+                 'Bài viết hay, cam on tac gia rat nhieu. Anh ấy nói "so do I, he can go to the bank" rồi đi.',
+                 'Bài viết hay, cam on tac gia rat nhieu. Cô ấy hát "Do Re Mi Fa Sol La Si Do" rất hay.'):
+        out = vn_repair.repair(text)
+        assert out.split(". ", 1)[1] == text.split(". ", 1)[1], out
+    # Unaccented Vietnamese after a few English words is still restored, and a chunk with marks
+    # is no part of a foreign stretch.
+    assert vn_repair.repair("Tôi rất thich bài này. Great post, thanks, cam on tac gia nhe!") == (
+        "Tôi rất thích bài này. Great post, thanks, cảm ơn tác giả nhé!")
+    assert vn_repair.repair("Đây•this is what we need to do") == "Đây•this is what we need to do"
+
+
 def test_foreign_spans_are_the_densest_stretches_of_foreign_words():
     from vn_repair import estimate
 
@@ -494,7 +510,7 @@ def test_foreign_spans_are_the_densest_stretches_of_foreign_words():
     damage = {"vi", "tit", "mc", "it", "that"}
 
     def spans(text: str) -> list[str]:
-        return [text[a:b] for a, b in estimate._foreign_spans(text, lambda w: w in forms or w in damage)]
+        return [text[a:b] for a, b in estimate._foreign_spans(text, lambda w: w in forms or w in damage, forms)]
 
     # Text that lost its marks keeps only its foreign terms as they are.
     assert spans("Thu Minh làm khó vi tit mc opera Queen of the night.") == ["opera Queen of the night."]

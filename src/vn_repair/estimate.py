@@ -13,9 +13,8 @@ from __future__ import annotations
 import bisect
 import functools
 import re
-import unicodedata
 from collections import Counter
-from collections.abc import Callable, Container, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
@@ -71,16 +70,18 @@ NO_MARKS_DROP_SHARE = 0.05
 # gia rat nhieu"): clean news has no run of six such words, even without that last condition
 # (none in either dev file's 17,000 lines; seven of five).
 STRIPPED_RUN_WORDS = 6
-# Once a document shows such a run, shorter runs count: of this many words.
+# Once a document shows such a run, shorter runs count: of this many words (and runs of six
+# need no non-word).
 STRIPPED_RUN_WORDS_AFTER = 3
-# ... or of two, in a document whose look-alike evidence is unaccented words, and misread
-# marks ("nưóc") no more than clean text's rare non-words.
+# ... or a lone non-word of Vietnamese shape ("nhieu"), in a document whose look-alike evidence
+# is unaccented words, and misread marks ("nưóc") no more than clean text's rare non-words.
 STRIPPED_RUN_WORDS_UNACCENTED = 1
 # ... and only in a document that did not lose most of its letters (see Lexicon.estimate).
 PARTIAL_STRIP_MAX_DROP = 0.3
 # Words without marks are another language's where those explained neither as Vietnamese nor
-# as damage outnumber those damage explains by FOREIGN_MIN_WORDS.
+# as damage outnumber those damage explains by FOREIGN_MIN_WORDS (see _foreign_spans).
 FOREIGN_MIN_WORDS = 2
+FOREIGN_WHOLE_SHARE = 3
 
 
 @dataclass(frozen=True)
@@ -209,15 +210,18 @@ class Lexicon:
                 and unexplained > max(background, LOOKALIKE_BACKGROUND * len(chunks)):
             la_index = self.index(frozenset({"drop", "lookalike"}))
             nonword_la = sum(n for w, n in others if w in la_index)
-            if nonword_la and _NONASCII_LETTER_RE.search(text):
-                # English inside Vietnamese ("it is what it is") reads as look-alike damage:
-                # "it" for "ít", "that" for "thật".  Its stretches are kept, and are no evidence.
-                stripped_forms = self.stripped_forms
-                foreign = _foreign_spans(text, lambda w: w in stripped_forms or w in la_index)
-                if foreign:
-                    in_foreign = _words_in(text, foreign)
+        if (nonword_la or nonword_drop > background) and _NONASCII_LETTER_RE.search(text):
+            # English inside Vietnamese ("it is what it is") reads as damage: "it" for "ít",
+            # "that" for "thật", "git" for "giết".  Its stretches are kept, and are no evidence.
+            stripped_forms = self.stripped_forms
+            explains = self.index(frozenset({"drop", "lookalike"})) if "lookalike" in allowed else drop_index
+            foreign = _foreign_spans(text, lambda w: w in stripped_forms or w in explains,  # type: ignore[operator]
+                                     stripped_forms)
+            if foreign:
+                in_foreign = _words_in(text, foreign)
+                if nonword_la:
                     nonword_la -= _overlap(in_foreign, (wn for wn in others if wn[0] in la_index))
-                    nonword_drop -= _overlap(in_foreign, drops)
+                nonword_drop -= _overlap(in_foreign, drops)
         placeholders = 0
         if "placeholder" in allowed:
             placeholders = _count_placeholders(text) + trailing_placeholders
@@ -299,7 +303,7 @@ class Lexicon:
             if runs or not swaps:
                 # A document with such runs has shorter ones too ("rat nhieu" between two
                 # marked words): once it shows one, a run of STRIPPED_RUN_WORDS_AFTER will do;
-                # and a run of two where the look-alike evidence is all unaccented words
+                # and a lone word where the look-alike evidence is all unaccented words
                 # ("nhieu", "thich", no misread mark such as "nưóc"): words typed without marks
                 # are then likelier than OCR.
                 shortest = STRIPPED_RUN_WORDS_AFTER if swaps else STRIPPED_RUN_WORDS_UNACCENTED
@@ -347,20 +351,24 @@ class Lexicon:
         )
 
 
-# Stretches of ASCII inside a line: long enough to hold STRIPPED_RUN_WORDS words, three words
-# or two; typographic quotes, dashes and ellipses belong to a stretch too.
+# Stretches without marks inside a line (ASCII, typographic quotes, dashes and ellipses): long
+# enough to hold STRIPPED_RUN_WORDS words, three words or one.
 _STRETCH_CHARS = "\x00-\x09\x0b-\x7f\u00a0\u00ab\u00bb\u2013\u2014\u2018\u2019\u201c\u201d\u2026"
 _ASCII_STRETCH_RE = re.compile(f"(?<![{_STRETCH_CHARS}])[{_STRETCH_CHARS}]{{20,}}")
 _SHORT_ASCII_STRETCH_RE = re.compile(f"(?<![{_STRETCH_CHARS}])[{_STRETCH_CHARS}]{{12,}}")
 _SHORTEST_ASCII_STRETCH_RE = re.compile(f"(?<![{_STRETCH_CHARS}])[{_STRETCH_CHARS}]{{5,}}")
 _CHUNK_RE = re.compile(r"\S+")
-# Capitalised words (names, acronyms), numbers and nothing (bare punctuation).
-_NEUTRAL_RE = re.compile(r"(?:[A-Z][A-Za-z]*|[0-9][0-9.,:/%-]*)?")
+_VIETNAMESE_SHAPE_RE = re.compile("[aeiouy]{2}|^(?:nh|ng|kh|gh)")
+# Capitalised words (names, acronyms; not "I" or "A"), numbers and nothing (bare punctuation).
+_NEUTRAL_RE = re.compile(r"(?:[A-Z][A-Za-z]+|[0-9][0-9.,:/%-]*)?")
+_INITIAL_RE = re.compile(r"[A-Z]\.")  # "anh L. da co vo"
 
 
 def _words_in(text: str, spans: Iterable[tuple[int, int]]) -> Counter[str]:
-    """How often each word (lowercase, edge punctuation trimmed) occurs in ``spans``."""
-    return Counter(c.strip(_EDGE_PUNCT).lower() for lo, hi in spans for c in text[lo:hi].split())
+    """How often each lowercase word (edge punctuation trimmed) occurs in ``spans``: the
+    words that can be look-alike or drop evidence."""
+    cores = (c.strip(_EDGE_PUNCT) for lo, hi in spans for c in text[lo:hi].split())
+    return Counter(c for c in cores if c.islower())
 
 
 def _overlap(words: Counter[str], evidence: Iterable[tuple[str, int]]) -> int:
@@ -382,75 +390,100 @@ def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return out
 
 
-def _is_letter(ch: str) -> bool:
-    return ch.isalpha() or unicodedata.combining(ch) > 0
+def _whole_chunks(text: str, lo: int, hi: int) -> Iterator[tuple[int, int, str]]:
+    """(start, end, chunk) of the space-separated chunks that lie whole in ``text[lo:hi]``; one
+    that the stretch cuts is part of a word with marks, or of other characters."""
+    for m in _CHUNK_RE.finditer(text, lo, hi):
+        start, end = m.span()
+        if ((start > lo or lo == 0 or text[lo - 1].isspace())
+                and (end < hi or hi == len(text) or text[hi].isspace())):
+            yield start, end, m.group()
 
 
-def _foreign_spans(text: str, explained: Callable[[str], bool]) -> list[tuple[int, int]]:
+def _foreign_spans(text: str, explained: Callable[[str], bool], stripped_forms: Container[str]
+                   ) -> list[tuple[int, int]]:
     """(start, end) of each stretch of another language inside the stretches without marks
     (as for runs).  A lowercase word that is no syllable, no syllable's stripped form and no
     damage ``explained`` is foreign ("with", "is", "program"); one that damage explains
-    ("nhieu", "dng", but also "it" and "that") speaks against.  A span is a stretch of words
-    where the foreign outnumber the others by FOREIGN_MIN_WORDS or more, at its densest, or
-    the whole stretch where they are twice as many as the others there; so text that lost its marks keeps
-    only its foreign terms as they are ("vi tit mc | opera Queen of | the night", "nam gii ln
-    tui mc vest tuxedo" is no span).  Clean news has such
-    spans only of foreign terms ("(big data)", "bar, pub").  A span covers whole words."""
+    ("nhieu", "dng", but also "it" and "that") speaks against.  A span runs from a foreign
+    word to a foreign word, where they outnumber the others by FOREIGN_MIN_WORDS or more at
+    the densest.  A stretch with a span and FOREIGN_WHOLE_SHARE times as many foreign words
+    as others (and that many at least) is a span as a whole (a line of English); other spans
+    take in the words at their edges that are a syllable's ``stripped_forms`` but do not look
+    Vietnamese ("that is true": :func:`_vietnamese_shape`).  So text that lost its marks
+    keeps only its foreign terms as they are ("vi tit mc | opera Queen of | the night"), and
+    "nam gii ln tui mc vest tuxedo" has no span.  Clean news has spans only of foreign terms
+    ("(big data)", "bar, pub")."""
     out: list[tuple[int, int]] = []
     verdicts: dict[str, int] = {}
     for stretch in _ASCII_STRETCH_RE.finditer(text):
         lo, hi = stretch.span()
-        # The densest stretches, as maximum-sum runs of +1 (foreign), -1 (damage) and 0
-        # (syllables, names, numbers, punctuation).
-        first = last = -1
-        total = best = 0
-        spans: list[tuple[int, int]] = []
-        whole_first = whole_last = -1
-        foreign = damaged = 0
-        for m in _CHUNK_RE.finditer(text, lo, hi):
-            start, end = m.span()
-            if not ((start > lo or lo == 0 or not _is_letter(text[lo - 1]))
-                    and (end < hi or hi == len(text) or not _is_letter(text[hi]))):
-                continue  # part of a word with marks
-            if whole_first < 0:
-                whole_first = start
-            whole_last = end
-            core = m.group().strip(_EDGE_PUNCT)
+        # Each whole chunk scores +1 (foreign), -1 (damage) or 0 (syllables, names, numbers,
+        # punctuation); spans are its maximum-sum runs, as (first, last) chunk indexes.
+        chunks: list[tuple[int, int, str, int]] = []
+        for start, end, chunk in _whole_chunks(text, lo, hi):
+            core = chunk.strip(_EDGE_PUNCT)
             score = 0
             if core.isalpha() and core.islower():
                 score = verdicts.get(core, 2)
                 if score == 2:
                     score = verdicts[core] = (0 if is_valid_syllable(core) else -1 if explained(core) else 1)
-            foreign += score > 0
-            damaged += score < 0
+            chunks.append((start, end, core, score))
+        spans: list[tuple[int, int]] = []
+        first = last = -1
+        total = best = 0
+        for i, (_start, _end, _core, score) in enumerate(chunks):
             if first < 0:
                 if score <= 0:
                     continue
-                first = start
+                first = i
             total += score
             if total > best:
-                best, last = total, end
+                best, last = total, i
             if total <= 0:
                 if best >= FOREIGN_MIN_WORDS:
                     spans.append((first, last))
                 first, total, best = -1, 0, 0
         if first >= 0 and best >= FOREIGN_MIN_WORDS:
             spans.append((first, last))
-        if spans and foreign >= 2 * damaged:
-            spans = [(whole_first, whole_last)]
-        out.extend(spans)
+        if not spans:
+            continue
+        foreign = sum(c[3] > 0 for c in chunks)
+        if foreign >= FOREIGN_WHOLE_SHARE * max(1, sum(c[3] < 0 for c in chunks)):
+            out.append((chunks[0][0], chunks[-1][1]))  # a line of English, say
+            continue
+        def english_looking(i: int) -> bool:
+            _start, _end, core, score = chunks[i]
+            return score < 0 and core in stripped_forms and not _vietnamese_shape(core)
+
+        for first, last in spans:
+            while first > 0 and english_looking(first - 1):
+                first -= 1
+            while last + 1 < len(chunks) and english_looking(last + 1):
+                last += 1
+            out.append((chunks[first][0], chunks[last][1]))
     return out
+
+
+def _vietnamese_shape(word: str) -> bool:
+    """Whether an unaccented non-word looks Vietnamese alone: a run of vowels ("nhieu",
+    "duoc") or an initial no English word has ("nguoi", "khach").  English words that are the
+    stripped form of a syllable mostly have one vowel ("set", "chat", "it", "that")."""
+    return _VIETNAMESE_SHAPE_RE.search(word) is not None
 
 
 def _stripped_runs(text: str, stripped_lines: Container[int], strip_index: Callable[[], Container[str]],
                    min_words: int = STRIPPED_RUN_WORDS, long_valid: bool = False) -> list[tuple[int, int]]:
     """(start, end) of each run of ``min_words`` or more space-separated words in a row,
-    outside ``stripped_lines``, that are each plain ASCII letters (punctuation at the edges
-    aside), not an acronym, and the stripped form of a syllable; with non-words as written
-    among them ("nhieu", "hoc"), which clean text never has ("trong khi anh ta cho con" is
-    clean): one in a run of STRIPPED_RUN_WORDS or more, a lowercase one or two capitalised
-    ones in a shorter run.  With ``long_valid`` (the document has shown runs), a run of
-    STRIPPED_RUN_WORDS needs no non-word ("phe binh cho rang de xay ra")."""
+    outside ``stripped_lines``, each of ASCII letters (punctuation at the edges aside), not an
+    acronym, and the stripped form of a syllable; with non-words as written among them
+    ("nhieu", "hoc"), which clean text never has ("trong khi anh ta cho con" is clean): one in
+    a run of STRIPPED_RUN_WORDS or more, a lowercase one or two capitalised ones in a shorter
+    run, and a lone word must look Vietnamese (:func:`_vietnamese_shape`).  Names, acronyms,
+    numbers and bare punctuation neither end a run nor count in it ("tuong Modi cung").  With
+    ``long_valid`` (the document has shown runs), a run of STRIPPED_RUN_WORDS needs no
+    non-word ("phe binh cho rang de xay ra"), if most of its words are lowercase ("Do Re Mi
+    Fa Sol La Si Do" is none)."""
     out: list[tuple[int, int]] = []
     index: Container[str] | None = None
     line_starts: list[int] | None = None
@@ -467,34 +500,35 @@ def _stripped_runs(text: str, stripped_lines: Container[int], strip_index: Calla
                 line_starts = [0, *(m.end() for m in re.finditer("\n", text))]
             if bisect.bisect_right(line_starts, lo) - 1 in stripped_lines:
                 continue
+        if index is None:
+            index = strip_index()
+        # (start, end, words, non-words, capitalised words)
+        found: list[tuple[int, int, int, int, int]] = []
         run: list[tuple[int, int]] = []
         nonwords = 0  # non-words in the run, a capitalised one (maybe a name) counting half
-        for m in _CHUNK_RE.finditer(text, lo, hi):
-            start, end = m.span()
-            # A chunk that the stretch cuts is part of a word with marks (not one that ends at
-            # a quotation mark or an ellipsis).
-            whole = ((start > lo or lo == 0 or not _is_letter(text[lo - 1]))
-                     and (end < hi or hi == len(text) or not _is_letter(text[hi])))
-            core = m.group().strip(_EDGE_PUNCT)
-            ok = whole and core.isalpha() and not (len(core) > 1 and core.isupper())
-            if ok:
-                if index is None:
-                    index = strip_index()
-                ok = core.lower() in index
-            if ok:
+        caps = 0
+        for start, end, chunk in _whole_chunks(text, lo, hi):
+            core = chunk.strip(_EDGE_PUNCT)
+            # Not an acronym, nor a capital alone ("I", "A").
+            if core.isalpha() and not core.isupper() and core.lower() in index:
                 run.append((start, end))
+                lower = core.islower()
+                caps += not lower
                 if not is_valid_syllable(core.lower()):
-                    nonwords += 2 if core.islower() else 1
+                    nonwords += 2 if lower else 1
                 continue
-            if run and whole and _NEUTRAL_RE.fullmatch(core):
-                # A name, an acronym, a number or bare punctuation ("tuong Modi cung", "6.000
-                # dong") neither ends a run nor counts in it.
+            if run and (_NEUTRAL_RE.fullmatch(core) or _INITIAL_RE.fullmatch(chunk)):
                 continue
-            if len(run) >= min_words and (nonwords >= need or long_valid and len(run) >= STRIPPED_RUN_WORDS):
-                out.append((run[0][0], run[-1][1]))
-            run, nonwords = [], 0
-        if len(run) >= min_words and (nonwords >= need or long_valid and len(run) >= STRIPPED_RUN_WORDS):
-            out.append((run[0][0], run[-1][1]))
+            if run:
+                found.append((run[0][0], run[-1][1], len(run), nonwords, caps))
+            run, nonwords, caps = [], 0, 0
+        if run:
+            found.append((run[0][0], run[-1][1], len(run), nonwords, caps))
+        for start, end, words, nonwords, caps in found:
+            if words < min_words or words == 1 and not _vietnamese_shape(text[start:end].strip(_EDGE_PUNCT).lower()):
+                continue
+            if nonwords >= need or (long_valid and words >= STRIPPED_RUN_WORDS and 2 * caps < words):
+                out.append((start, end))
     return out
 
 

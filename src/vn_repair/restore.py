@@ -421,8 +421,8 @@ class Restorer:
         for line_no, line in enumerate(lines):
             line_kind = (line_no in stripped_lines, _is_caps_line(line) or line_no in caps_runs)
             cache = caches.setdefault(line_kind, {})
-            line_runs = runs_by_line.get(line_no)
-            line_foreign = foreign_by_line.get(line_no)
+            line_runs = _Spans(runs_by_line.get(line_no))
+            line_foreign = _Spans(foreign_by_line.get(line_no))
             goes_on = line_no + 1 < len(lines) and _wrapped(line, lines[line_no + 1], hard_wrapped)
             # The "\r" of a CRLF line would end the sentence: a sentence that goes on skips it.
             cr = goes_on and line.endswith("\r")
@@ -435,13 +435,13 @@ class Restorer:
                     pos += 1
                     continue
                 kind = line_kind
-                if line_foreign is not None and any(lo < pos + len(chunk) and pos < hi for lo, hi in line_foreign):
+                if line_foreign.meets(pos, pos + len(chunk)):
                     entry = foreign_cache.get(chunk)
-                    if entry is None:  # open to no channel: only its units
+                    if entry is None:  # open to no channel (index None): only its units
                         entry = foreign_cache[chunk] = self._analyse_chunk(
-                            chunk, logs, None, (False, True), est, foreign_words)
+                            chunk, logs, None, _FOREIGN_KIND, est, foreign_words)
                 else:
-                    if line_runs is not None and any(lo < pos + len(chunk) and pos < hi for lo, hi in line_runs):
+                    if line_runs.meets(pos, pos + len(chunk)):
                         kind = (True, line_kind[1])
                     entry = (cache if kind is line_kind else caches.setdefault(kind, {})).get(chunk)
                     if entry is None:
@@ -925,6 +925,31 @@ _SENTENCE_CLOSERS = frozenset(('', '.', '!', '?', ':', '"', '”', '»', ')', '�
 WRAPPED_SHARE = 0.25
 # Nor does a sentence go on after a line ending in these (a list item, a heading's rule).
 _LINE_CLOSERS = frozenset((';', '-', '–', '—', '*', '|', ']', '}', '>'))
+
+
+# The line kind a foreign stretch's chunks are analysed under: not stripped; "in capitals", so
+# that no acronym check is made where nothing is open anyway.
+_FOREIGN_KIND = (False, True)
+
+
+class _Spans:
+    """Sorted, disjoint (start, end) spans, asked in order whether they meet a chunk: a
+    pointer walks them, so a line with many spans costs no more than one with few."""
+
+    __slots__ = ("spans", "at")
+
+    def __init__(self, spans: list[tuple[int, int]] | None) -> None:
+        self.spans = spans or []
+        self.at = 0
+
+    def meets(self, start: int, end: int) -> bool:
+        """Whether a span overlaps [start, end); ``start`` never decreases between calls."""
+        spans = self.spans
+        at = self.at
+        while at < len(spans) and spans[at][1] <= start:
+            at += 1
+        self.at = at
+        return at < len(spans) and spans[at][0] < end
 
 
 def _by_line(text: str, spans: Iterable[tuple[int, int]]) -> dict[int, list[tuple[int, int]]]:
