@@ -211,10 +211,16 @@ def test_the_stripped_line_screen_finds_the_unmarked_lines():
     assert estimate._stripped_lines(text, lambda: forms) == {1, 4}
 
 
-def test_runs_of_unaccented_words_inside_a_line_with_marks():
+def _runs(text: str, stripped_lines: tuple[int, ...] = (), *args: object, **kwargs: object) -> list[str]:
+    """The stripped runs ``estimate._stripped_runs`` finds in ``text``, as strings."""
     from vn_repair import estimate
 
     forms = estimate.get_lexicon(None).stripped_forms
+    spans = estimate._stripped_runs(text, set(stripped_lines), lambda: forms, *args, **kwargs)  # type: ignore[arg-type]
+    return [text[a:b] for a, b in spans]
+
+
+def test_runs_of_unaccented_words_inside_a_line_with_marks():
     text = ("Bài viết rất hay, cam on tac gia rat nhieu vi da chia se.\n"
             # Six valid unaccented words in a row, none a non-word: clean Vietnamese.
             "Trong khi anh ta cho con đi học thì chị ấy ở nhà.\n"
@@ -222,57 +228,40 @@ def test_runs_of_unaccented_words_inside_a_line_with_marks():
             # by a marked letter ("thông") ends it.
             "Ông nói cam on tac UBND gia rat nhieu vi da thông tin.\n"
             "Viet Nam xay dung nen kinh te thi truong\n")
-    runs = estimate._stripped_runs(text, set(), lambda: forms)
-    assert [text[a:b] for a, b in runs] == ["hay, cam on tac gia rat nhieu vi da chia se.",
-                                           "cam on tac UBND gia rat nhieu vi da",
-                                           "Viet Nam xay dung nen kinh te thi truong"]
+    assert _runs(text) == ["hay, cam on tac gia rat nhieu vi da chia se.", "cam on tac UBND gia rat nhieu vi da",
+                           "Viet Nam xay dung nen kinh te thi truong"]
     # Lines stripped as a whole are left to the line screen.
-    assert [text[a:b] for a, b in estimate._stripped_runs(text, {3}, lambda: forms)] == [
-        "hay, cam on tac gia rat nhieu vi da chia se.", "cam on tac UBND gia rat nhieu vi da"]
+    assert _runs(text, (3,)) == ["hay, cam on tac gia rat nhieu vi da chia se.", "cam on tac UBND gia rat nhieu vi da"]
 
 
 def test_shorter_runs_when_asked_for():
-    from vn_repair import estimate
-
-    forms = estimate.get_lexicon(None).stripped_forms
     text = "Tôi đọc xong thay rat thich bài này, anh ta cho con."
-    assert estimate._stripped_runs(text, set(), lambda: forms) == []
+    assert _runs(text) == []
     # Three words with a non-word among them; "anh ta cho con" has none.
-    runs = estimate._stripped_runs(text, set(), lambda: forms, 3)
-    assert [text[a:b] for a, b in runs] == ["xong thay rat thich"]
+    assert _runs(text, (), 3) == ["xong thay rat thich"]
     # A short run with one capitalised non-word is as likely a name: "Hat Chao Mai" (Thailand).
-    park = "Vườn quốc gia Hat Chao Mai ở tỉnh Trang."
-    assert estimate._stripped_runs(park, set(), lambda: forms, 3) == []
+    assert _runs("Vườn quốc gia Hat Chao Mai ở tỉnh Trang.", (), 3) == []
+    # A lone word must look Vietnamese: "nhieu", not "set" or "chat".
+    assert _runs("Cảm ơn bạn nhieu lắm, nhớ set lịch và chat với sếp.", (), 1) == ["nhieu"]
 
 
 def test_a_run_ends_at_quotation_marks_not_inside_a_word():
-    from vn_repair import estimate
-
-    forms = estimate.get_lexicon(None).stripped_forms
     text = "Anh ấy nói “cam on ban rat nhieu vi da giup do” rồi đi về nhà…cam on"
-    runs = estimate._stripped_runs(text, set(), lambda: forms)
-    assert [text[a:b] for a, b in runs] == ["“cam on ban rat nhieu vi da giup do”"]
+    assert _runs(text) == ["“cam on ban rat nhieu vi da giup do”"]
 
 
 def test_a_run_goes_through_names_numbers_and_typographic_punctuation():
-    from vn_repair import estimate
-
-    forms = estimate.get_lexicon(None).stripped_forms
     text = "Ông cho biết gia dinh ong Phu nhan 30 trieu dong tu “quy ho tro” cua tinh."
-    runs = estimate._stripped_runs(text, set(), lambda: forms)
-    assert [text[a:b] for a, b in runs] == ["gia dinh ong Phu nhan 30 trieu dong tu “quy ho tro” cua tinh."]
+    assert _runs(text) == ["gia dinh ong Phu nhan 30 trieu dong tu “quy ho tro” cua tinh."]
     # An English word (no syllable stripped) ends a run; a name or a number does not start one.
-    text = "Ông nói 30 ong Phu nhan duoc tien roi download ve may."
-    runs = estimate._stripped_runs(text, set(), lambda: forms)
-    assert [text[a:b] for a, b in runs] == ["ong Phu nhan duoc tien roi"]
+    assert _runs("Ông nói 30 ong Phu nhan duoc tien roi download ve may.") == ["ong Phu nhan duoc tien roi"]
 
 
 def test_once_a_document_shows_runs_a_long_one_needs_no_non_word():
-    from vn_repair import estimate
-
-    forms = estimate.get_lexicon(None).stripped_forms
     # "phe binh cho rang de xay ra nhung" is eight valid syllables as written.
     text = "Giới phe binh cho rang de xay ra nhung vấn đề kể trên."
-    assert estimate._stripped_runs(text, set(), lambda: forms) == []
-    runs = estimate._stripped_runs(text, set(), lambda: forms, 3, long_valid=True)
-    assert [text[a:b] for a, b in runs] == ["phe binh cho rang de xay ra nhung"]
+    assert _runs(text) == []
+    assert _runs(text, (), 3, long_valid=True) == ["phe binh cho rang de xay ra nhung"]
+    # Not where most words are capitalised, nor across a capital alone ("I").
+    assert _runs('Hát "Do Re Mi Fa Sol La Si Do" hay.', (), 3, long_valid=True) == []
+    assert _runs('Nói "so do I, he can go to the bank" rồi.', (), 3, long_valid=True) == []
