@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .config import Config
-from .edits import Repaired, apply_edits, compose_edits
+from .edits import Edit, Repaired, apply_edits, compose_edits
 from .normalize import normalize_text
 
 __all__ = ["normalize", "repair", "repair_and_explain"]
@@ -26,24 +26,29 @@ def _config(config: Config | None, overrides: dict[str, Any]) -> Config:
 
 def repair_and_explain(text: str, config: Config | None = None, **overrides: Any) -> Repaired:
     """Repair ``text`` and say how: returns :class:`Repaired` (text, edits)."""
+    out, edits = _repair(text, _config(config, overrides), explain=True)
+    return Repaired(out, tuple(edits))
+
+
+def repair(text: str, config: Config | None = None, **overrides: Any) -> str:
+    """Repair ``text`` and return the result."""
+    return _repair(text, _config(config, overrides), explain=False)[0]
+
+
+def _repair(text: str, cfg: Config, explain: bool) -> tuple[str, list[Edit]]:
+    """The repaired text, and with ``explain`` its edits on ``text`` (else none: rebasing the
+    restorations onto the input costs a tenth of a second on a few megabytes)."""
     _check_text(text)
-    cfg = _config(config, overrides)
     out, edits = normalize_text(text, cfg)
-    # restoration stage (engine) goes here
     if cfg.restore:
         from .engine import restore_text
 
         restored = restore_text(out, cfg)
         if restored:
             final = apply_edits(out, restored)
-            edits = compose_edits(text, edits, restored)
+            edits = compose_edits(text, edits, restored) if explain else []
             out = final
-    return Repaired(out, tuple(edits))
-
-
-def repair(text: str, config: Config | None = None, **overrides: Any) -> str:
-    """Repair ``text`` and return the result."""
-    return repair_and_explain(text, config, **overrides).text
+    return out, list(edits) if explain else []
 
 
 def normalize(text: str, config: Config | None = None, **overrides: Any) -> str:
