@@ -651,7 +651,7 @@ class Restorer:
             if right[0] in (self.eos_id, self.punct_id) or sentence_start and not next_lower:
                 continue
             line_start = _at_line_start(text, offset)
-            if line_start and _last_char_before(text, offset - 1) not in _SENTENCE_CLOSERS:
+            if line_start and offset and _open_ended(text[text.rfind("\n", 0, offset - 1) + 1 : offset - 1]):
                 continue  # a line that goes on from the one before (wrapped text), not a sentence start
             starts.append((offset, line_start, sentence_start))
             rows.append(left + right)
@@ -983,14 +983,6 @@ def _wrapped(line: str, nxt: str, hard_wrapped: bool) -> bool:
     a number: there a capital does not start a sentence as in a heading's next line)."""
     first = nxt[:1]
     return (first.islower() or hard_wrapped and first.isalnum()) and _open_ended(line)
-
-
-def _last_char_before(text: str, end: int) -> str:
-    """The last character before ``end`` that is not whitespace ("" if none)."""
-    i = end - 1
-    while i >= 0 and text[i].isspace():
-        i -= 1
-    return text[i] if i >= 0 else ""
 
 
 def _at_line_start(text: str, offset: int) -> bool:
