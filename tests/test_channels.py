@@ -243,6 +243,8 @@ def test_shorter_runs_when_asked_for():
     assert _runs("Vườn quốc gia Hat Chao Mai ở tỉnh Trang.", (), 3) == []
     # A lone word must look Vietnamese: "nhieu", not "set" or "chat".
     assert _runs("Cảm ơn bạn nhieu lắm, nhớ set lịch và chat với sếp.", (), 1) == ["nhieu"]
+    # ... and so must one of a run of two: "rat nhieu", not "hip hop".
+    assert _runs("Cảm ơn rat nhieu, mình thích nhảy hip hop lắm.", (), 1) == ["rat nhieu,"]
 
 
 def test_a_run_ends_at_quotation_marks_not_inside_a_word():

@@ -476,14 +476,15 @@ def _stripped_runs(text: str, stripped_lines: Container[int], strip_index: Calla
                    min_words: int = STRIPPED_RUN_WORDS, long_valid: bool = False) -> list[tuple[int, int]]:
     """(start, end) of each run of ``min_words`` or more space-separated words in a row,
     outside ``stripped_lines``, each of ASCII letters (punctuation at the edges aside), not an
-    acronym, and the stripped form of a syllable; with non-words as written among them
-    ("nhieu", "hoc"), which clean text never has ("trong khi anh ta cho con" is clean): one in
-    a run of STRIPPED_RUN_WORDS or more, a lowercase one or two capitalised ones in a shorter
-    run, and a lone word must look Vietnamese (:func:`_vietnamese_shape`).  Names, acronyms,
+    acronym nor a capital alone ("I"), and the stripped form of a syllable; with non-words as
+    written among them ("nhieu", "hoc"), which clean text never has ("trong khi anh ta cho
+    con" is clean): one in a run of STRIPPED_RUN_WORDS or more, a lowercase one or two
+    capitalised ones in a shorter run, and one that looks Vietnamese in a run of one or two
+    (:func:`_vietnamese_shape`: "rat nhieu", not "hip hop").  Names, acronyms, initials,
     numbers and bare punctuation neither end a run nor count in it ("tuong Modi cung").  With
     ``long_valid`` (the document has shown runs), a run of STRIPPED_RUN_WORDS needs no
-    non-word ("phe binh cho rang de xay ra"), if most of its words are lowercase ("Do Re Mi
-    Fa Sol La Si Do" is none)."""
+    non-word ("phe binh cho rang de xay ra") if most of its words are lowercase ("Do Re Mi Fa
+    Sol La Si Do" is none)."""
     out: list[tuple[int, int]] = []
     index: Container[str] | None = None
     line_starts: list[int] | None = None
@@ -502,11 +503,12 @@ def _stripped_runs(text: str, stripped_lines: Container[int], strip_index: Calla
                 continue
         if index is None:
             index = strip_index()
-        # (start, end, words, non-words, capitalised words)
-        found: list[tuple[int, int, int, int, int]] = []
+        # (start, end, words, non-words, capitalised words, a non-word looks Vietnamese)
+        found: list[tuple[int, int, int, int, int, bool]] = []
         run: list[tuple[int, int]] = []
         nonwords = 0  # non-words in the run, a capitalised one (maybe a name) counting half
         caps = 0
+        shaped = False
         for start, end, chunk in _whole_chunks(text, lo, hi):
             core = chunk.strip(_EDGE_PUNCT)
             # Not an acronym, nor a capital alone ("I", "A").
@@ -516,17 +518,18 @@ def _stripped_runs(text: str, stripped_lines: Container[int], strip_index: Calla
                 caps += not lower
                 if not is_valid_syllable(core.lower()):
                     nonwords += 2 if lower else 1
+                    shaped = shaped or _vietnamese_shape(core.lower())
                 continue
             if run and (_NEUTRAL_RE.fullmatch(core) or _INITIAL_RE.fullmatch(chunk)):
                 continue
             if run:
-                found.append((run[0][0], run[-1][1], len(run), nonwords, caps))
-            run, nonwords, caps = [], 0, 0
+                found.append((run[0][0], run[-1][1], len(run), nonwords, caps, shaped))
+            run, nonwords, caps, shaped = [], 0, 0, False
         if run:
-            found.append((run[0][0], run[-1][1], len(run), nonwords, caps))
-        for start, end, words, nonwords, caps in found:
-            if words < min_words or words == 1 and not _vietnamese_shape(text[start:end].strip(_EDGE_PUNCT).lower()):
-                continue
+            found.append((run[0][0], run[-1][1], len(run), nonwords, caps, shaped))
+        for start, end, words, nonwords, caps, shaped in found:
+            if words < min_words or words < STRIPPED_RUN_WORDS_AFTER and not shaped:
+                continue  # "hip hop", "set" are English
             if nonwords >= need or (long_valid and words >= STRIPPED_RUN_WORDS and 2 * caps < words):
                 out.append((start, end))
     return out
