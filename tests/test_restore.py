@@ -503,6 +503,16 @@ def test_unaccented_words_beside_english_in_a_damaged_text():
     assert vn_repair.repair("Đây•this is what we need to do") == "Đây•this is what we need to do"
 
 
+def test_unaccented_non_words_no_look_alike_explains_open_the_run_search():
+    # "duoc" lost a tone too, so no look-alike explains it; looking Vietnamese, it still shows
+    # marks lost, and its run is restored.  "set" or "chat" alone would not.
+    text = "Mình mua size M nhưng hơi chật, shop co the doi size L duoc khong a?"
+    out = vn_repair.repair(text)
+    assert out.endswith("size L được không ạ?") and vn_repair.repair(out) == out
+    clean = "Nhớ set lịch họp và chat với sếp nhé."
+    assert vn_repair.repair(clean) == clean
+
+
 def test_foreign_spans_are_the_densest_stretches_of_foreign_words():
     from vn_repair import estimate
 

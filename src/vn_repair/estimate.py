@@ -293,14 +293,19 @@ class Lexicon:
         # rare non-words (typos).
         misread = sum(n for w, n in others if w in la_index and not w.isascii()) if nonword_la else 0
         swaps = not nonword_la or misread > background or "strip" not in allowed or not kept_block + kept_marked
-        if "strip" in allowed and drop <= PARTIAL_STRIP_MAX_DROP and not best_fit and (la or ph or stripped):
+        # Unaccented non-words that no look-alike explains ("duoc" for "được" lost a tone too)
+        # show marks lost as well, when they look Vietnamese ("set" and "chat" do not).
+        unaccented = "strip" in allowed and sum(
+            n for w, n in others if w.isascii() and _vietnamese_shape(w) and w in self.stripped_forms) > background
+        if "strip" in allowed and drop <= PARTIAL_STRIP_MAX_DROP and not best_fit and (la or ph or stripped
+                                                                                        or unaccented):
             # Only a document whose non-words already show marks lost (unaccented words such as
             # "nhieu" read as look-alike damage) is searched: the search is a regex pass over
             # the text.  Not one that lost most of its letters: lines of that read as unaccented
             # words, and are not.  Nor one through a code page's best fit: its unaccented words
             # lost ư, ơ, ă or đ, but never a tone (that became "?").
             runs = _stripped_runs(text, stripped, lambda: self.stripped_forms)
-            if runs or not swaps:
+            if runs or not swaps or unaccented:
                 # A document with such runs has shorter ones too ("rat nhieu" between two
                 # marked words): once it shows one, a run of STRIPPED_RUN_WORDS_AFTER will do;
                 # and a lone word where the look-alike evidence is all unaccented words
