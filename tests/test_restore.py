@@ -438,12 +438,25 @@ def test_a_few_unaccented_words_in_a_short_text_are_stripped_not_misread():
         assert out == want and vn_repair.repair(out) == out
 
 
-def test_unaccented_evidence_reads_no_marked_word_as_misread():
-    from vn_repair.restore import _misread
+def test_unaccented_evidence_opens_no_marked_word_to_look_alikes():
+    from vn_repair.estimate import DamageEstimate
+    from vn_repair.restore import get_restorer
 
-    # A mark misread ("đối" for "đồi", "phổ" for "phở") against one only lost ("đôi", "đương").
-    assert _misread("đồi", "đối") and _misread("phở", "phổ") and _misread("ờ", "ó")
-    assert not _misread("đồi", "đôi") and not _misread("đường", "đương") and not _misread("nước", "nưóc")
+    # Typing without marks leaves a word with none: where the look-alike evidence is unaccented
+    # words (no swaps), a word with marks lost no mark ("Năm" is no "Nằm", "đối" no "đồi"),
+    # only letters ("bưc" is "bước"; "bức" would be a lost tone).
+    restorer = get_restorer()
+    index = restorer.index(frozenset({"lookalike", "drop"}))
+    logs = restorer._channel_logs(DamageEstimate(lookalike=0.1, drop=0.1))
+
+    def words(word: str, swaps: bool) -> list[str] | None:
+        got = restorer._candidates(word, logs, index, False, swaps=swaps)
+        return None if got is None else [restorer.vocab[int(c)] for c in got[0]]
+
+    assert "nằm" in words("Năm", True) and "đồi" in words("đối", True)  # type: ignore[operator]
+    assert words("Năm", False) is None and words("đối", False) is None
+    assert words("bưc", False) == ["<unk>", "bước"] and "bức" in words("bưc", True)  # type: ignore[operator]
+    assert words("nhieu", False) == words("nhieu", True)  # a word without marks stays open
     # In a document whose look-alike evidence is unaccented words, "Đối" stays "Đối" and a
     # run of two is stripped text, even beside a run of six.
     doc = ("Bài viết rất hay, cam on tac gia rat nhieu vi da chia se thong tin huu ich nay.\n"

@@ -352,8 +352,10 @@ class Restorer:
             return None
         cands, events, consts, unigram, kind = got
         if not swaps and not word.isascii():
-            written = unicodedata.normalize("NFC", word.lower())
-            keep = np.array([k == 0 or not _misread(self.vocab[int(c)], written) for k, c in enumerate(cands)])
+            # Marks lost by typing leave a word with none; a word with marks lost nothing, or
+            # letters (the drop channel).
+            keep = (events[:, LOOKALIKE] == 0)
+            keep[0] = True
             if not keep.all():
                 if np.count_nonzero(keep) <= 1:
                     return None
@@ -1278,28 +1280,6 @@ def _fits_code_page(unit: str, written: str) -> bool:
                 break
         else:
             return True
-    return False
-
-
-def _marks(ch: str) -> tuple[str, frozenset[str]]:
-    """(base letter, its marks) of a lowercase letter; đ is d with a mark of its own."""
-    if ch == "đ":
-        return "d", frozenset("đ")
-    nfd = unicodedata.normalize("NFD", ch)
-    return nfd[:1], frozenset(nfd[1:])
-
-
-def _misread(unit: str, written: str) -> bool:
-    """Whether ``written`` (lowercase, as long as ``unit``) reads ``unit`` with a mark misread
-    ("đối" for "đồi", "ô" for "ơ"), rather than only lost ("đoi", "đôi")."""
-    if len(unit) != len(written):
-        return False
-    for u, w in zip(unit, written):
-        if u != w and w.isalpha():
-            base_u, marks_u = _marks(u)
-            base_w, marks_w = _marks(w)
-            if base_u != base_w or not marks_w <= marks_u:
-                return True
     return False
 
 
