@@ -76,6 +76,9 @@ STRIPPED_RUN_WORDS_AFTER = 3
 # ... or a lone non-word of Vietnamese shape ("nhieu"), in a document whose look-alike evidence
 # is unaccented words, and misread marks ("nưóc") no more than clean text's rare non-words.
 STRIPPED_RUN_WORDS_UNACCENTED = 1
+# A run of this many words or fewer needs a lowercase non-word that looks Vietnamese
+# (_vietnamese_shape): "rat nhieu", not "hip hop".
+SHAPED_RUN_WORDS = 2
 # ... and only in a document that did not lose most of its letters (see Lexicon.estimate).
 PARTIAL_STRIP_MAX_DROP = 0.3
 # Words without marks are another language's where those explained neither as Vietnamese nor
@@ -100,8 +103,9 @@ class DamageEstimate:
     #: Stretches (start, end offsets) of another language inside a text with marks ("It is
     #: what it is"): their words are kept as written.
     foreign_spans: tuple[tuple[int, int], ...] = ()
-    #: Whether a look-alike may be a misread mark ("đối" for "đồi"), not only a lost one ("doi"
-    #: or "đoi" for "đồi"): not when the evidence is unaccented words alone.
+    #: Whether a word with marks may be a look-alike of another ("đối" for "đồi", "Năm" for
+    #: "Nằm"): not when the evidence is unaccented words alone, which leave a word with all
+    #: its marks or none ("doi" for "đồi"; a marked word may still have lost letters).
     lookalike_swaps: bool = True
     #: cp1252 bytes read back as UTF-8: U+FFFD stands for a letter cp1252 has (à, ô, í), "?"
     #: for one it lacks (ạ, ư, đ).
@@ -286,31 +290,34 @@ class Lexicon:
             ph = (placeholders * share + a) / (placeholders * share + kept_block + dropped + a + b)
             ph_marked = (placeholders * (1 - share) + a) / (placeholders * (1 - share) + kept_marked + a + b)
         runs: list[tuple[int, int]] = []
-        # Look-alike evidence made of unaccented words ("nhieu") shows marks lost, not misread:
-        # then no marked word is read as another's misreading ("đối" for "đồi").  Only in a
-        # text with marks: in plain ASCII (English) every non-word is unaccented.
+        # Look-alike evidence made of unaccented words ("nhieu") shows marks lost by typing,
+        # not misread: then no word with marks is read as another's look-alike ("đối" for
+        # "đồi").  Only in a text with marks: in plain ASCII (English) every non-word is
+        # unaccented.
         # Look-alike evidence with a mark left ("nưóc") counts once it is more than clean text's
         # rare non-words (typos).
         misread = sum(n for w, n in others if w in la_index and not w.isascii()) if nonword_la else 0
         swaps = not nonword_la or misread > background or "strip" not in allowed or not kept_block + kept_marked
         # Unaccented non-words that no look-alike explains ("duoc" for "được" lost a tone too)
-        # show marks lost as well, when they look Vietnamese ("set" and "chat" do not).
-        unaccented = "strip" in allowed and sum(
-            n for w, n in others if w.isascii() and _vietnamese_shape(w) and w in self.stripped_forms) > background
+        # show marks lost as well, in a text with marks and if no English word has their shape
+        # ("duoc", "nguoi", "nhieu"; not "set", "diet", "yet", "quo").
+        unaccented = bool(kept_block + kept_marked) and sum(
+            n for w, n in others if _UNMISTAKABLE_RE.search(w) and w.isascii() and w in self.stripped_forms
+        ) > background
         if "strip" in allowed and drop <= PARTIAL_STRIP_MAX_DROP and not best_fit and (la or ph or stripped
                                                                                         or unaccented):
             # Only a document whose non-words already show marks lost (unaccented words such as
-            # "nhieu" read as look-alike damage) is searched: the search is a regex pass over
-            # the text.  Not one that lost most of its letters: lines of that read as unaccented
+            # "nhieu" read as look-alike damage, or "duoc" above) is searched: the search is a
+            # regex pass over the text.  Not one that lost most of its letters: lines of that read as unaccented
             # words, and are not.  Nor one through a code page's best fit: its unaccented words
             # lost ư, ơ, ă or đ, but never a tone (that became "?").
             runs = _stripped_runs(text, stripped, lambda: self.stripped_forms)
             if runs or not swaps or unaccented:
                 # A document with such runs has shorter ones too ("rat nhieu" between two
-                # marked words): once it shows one, a run of STRIPPED_RUN_WORDS_AFTER will do;
-                # and a lone word where the look-alike evidence is all unaccented words
-                # ("nhieu", "thich", no misread mark such as "nưóc"): words typed without marks
-                # are then likelier than OCR.
+                # marked words): once it shows one, or unaccented non-words as above, a run of
+                # STRIPPED_RUN_WORDS_AFTER will do; and a lone word where the look-alike
+                # evidence is all unaccented words ("nhieu", "thich", no misread mark such as
+                # "nưóc"): words typed without marks are then likelier than OCR.
                 shortest = STRIPPED_RUN_WORDS_AFTER if swaps else STRIPPED_RUN_WORDS_UNACCENTED
                 runs = _merged(runs + _stripped_runs(text, stripped, lambda: self.stripped_forms, shortest,
                                                      long_valid=bool(runs)))
@@ -364,6 +371,8 @@ _SHORT_ASCII_STRETCH_RE = re.compile(f"(?<![{_STRETCH_CHARS}])[{_STRETCH_CHARS}]
 _SHORTEST_ASCII_STRETCH_RE = re.compile(f"(?<![{_STRETCH_CHARS}])[{_STRETCH_CHARS}]{{5,}}")
 _CHUNK_RE = re.compile(r"\S+")
 _VIETNAMESE_SHAPE_RE = re.compile("[aeiouy]{2}|^(?:nh|ng|kh|gh)")
+# Shapes no English word has (uo before a letter, ieu, uye, the initials): evidence alone.
+_UNMISTAKABLE_RE = re.compile("uo[a-z]|ieu|uye|^(?:nh|ng|kh|gh)")
 # Capitalised words (names, acronyms; not "I" or "A"), numbers and nothing (bare punctuation).
 _NEUTRAL_RE = re.compile(r"(?:[A-Z][A-Za-z]+|[0-9][0-9.,:/%-]*)?")
 _INITIAL_RE = re.compile(r"[A-Z]\.")  # "anh L. da co vo"
@@ -523,7 +532,7 @@ def _stripped_runs(text: str, stripped_lines: Container[int], strip_index: Calla
                 caps += not lower
                 if not is_valid_syllable(core.lower()):
                     nonwords += 2 if lower else 1
-                    shaped = shaped or _vietnamese_shape(core.lower())
+                    shaped = shaped or lower and _vietnamese_shape(core)
                 continue
             if run and (_NEUTRAL_RE.fullmatch(core) or _INITIAL_RE.fullmatch(chunk)):
                 continue
@@ -533,7 +542,7 @@ def _stripped_runs(text: str, stripped_lines: Container[int], strip_index: Calla
         if run:
             found.append((run[0][0], run[-1][1], len(run), nonwords, caps, shaped))
         for start, end, words, nonwords, caps, shaped in found:
-            if words < min_words or words < STRIPPED_RUN_WORDS_AFTER and not shaped:
+            if words < min_words or words <= SHAPED_RUN_WORDS and not shaped:
                 continue  # "hip hop", "set" are English
             if nonwords >= need or (long_valid and words >= STRIPPED_RUN_WORDS and 2 * caps < words):
                 out.append((start, end))

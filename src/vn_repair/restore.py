@@ -346,7 +346,8 @@ class Restorer:
                     ) -> tuple[np.ndarray, np.ndarray, str] | None:
         """Candidates for a word token under the document's rates: (ids, ln channel scores,
         edit kind), the reading as written first, or None when the word is not open to
-        restoration.  Without ``swaps``, a word with marks is no misreading of another's marks."""
+        restoration.  Without ``swaps``, a word with marks is open to dropped letters only,
+        not to look-alikes."""
         got = self._options(word, index, stripped, code_page_split)
         if got is None:
             return None
