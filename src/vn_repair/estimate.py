@@ -214,13 +214,18 @@ class Lexicon:
                 and unexplained > max(background, LOOKALIKE_BACKGROUND * len(chunks)):
             la_index = self.index(frozenset({"drop", "lookalike"}))
             nonword_la = sum(n for w, n in others if w in la_index)
-        if (nonword_la or nonword_drop > background) and _NONASCII_LETTER_RE.search(text):
+        if (nonword_la or nonword_drop > background) and _NONASCII_LETTER_RE.search(text) \
+                and _ASCII_STRETCH_RE.search(text):
             # English inside Vietnamese ("it is what it is") reads as damage: "it" for "ít",
             # "that" for "thật", "git" for "giết".  Its stretches are kept, and are no evidence.
             stripped_forms = self.stripped_forms
-            explains = self.index(frozenset({"drop", "lookalike"})) if "lookalike" in allowed else drop_index
-            foreign = _foreign_spans(text, lambda w: w in stripped_forms or w in explains,  # type: ignore[operator]
-                                     stripped_forms)
+
+            def explained(w: str) -> bool:
+                # A word without marks that look-alikes explain lost every mark, so it is a
+                # stripped form, or letters too: no need of the look-alike index (0.3 s to build).
+                return w in stripped_forms or drop_index is not None and w in drop_index
+
+            foreign = _foreign_spans(text, explained, stripped_forms)
             if foreign:
                 in_foreign = _words_in(text, foreign)
                 if nonword_la:
