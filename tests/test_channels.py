@@ -257,6 +257,9 @@ def test_a_run_goes_through_names_numbers_and_typographic_punctuation():
     assert _runs(text) == ["gia dinh ong Phu nhan 30 trieu dong tu “quy ho tro” cua tinh."]
     # An English word (no syllable stripped) ends a run; a name or a number does not start one.
     assert _runs("Ông nói 30 ong Phu nhan duoc tien roi download ve may.") == ["ong Phu nhan duoc tien roi"]
+    # Names and one word repeated are no run: a run of three needs two different lowercase words.
+    assert _runs("Hệ thống siêu thị Co. opmart, Co. op Xtra, Co. op Food, Co. op Smiles cũng đang") == []
+    assert _runs("Lọt vào Top 2000, Top 500, Top Under 50, Top 10 của năm.", (), 3) == []
 
 
 def test_once_a_document_shows_runs_a_long_one_needs_no_non_word():

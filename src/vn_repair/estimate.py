@@ -500,10 +500,11 @@ def _stripped_runs(text: str, stripped_lines: Container[int], strip_index: Calla
     con" is clean): one in a run of STRIPPED_RUN_WORDS or more, a lowercase one or two
     capitalised ones in a shorter run, and one that looks Vietnamese in a run of one or two
     (:func:`_vietnamese_shape`: "rat nhieu", not "hip hop").  Names, acronyms, initials,
-    numbers and bare punctuation neither end a run nor count in it ("tuong Modi cung").  With
-    ``long_valid`` (the document has shown runs), a run of STRIPPED_RUN_WORDS needs no
-    non-word ("phe binh cho rang de xay ra") if most of its words are lowercase ("Do Re Mi Fa
-    Sol La Si Do" is none)."""
+    numbers and bare punctuation neither end a run nor count in it ("tuong Modi cung"); a
+    run of three or more needs two different lowercase words ("Co. op Xtra, Co. op Food"
+    has one).  With ``long_valid`` (the document has shown runs), a run of
+    STRIPPED_RUN_WORDS needs no non-word ("phe binh cho rang de xay ra") if most of its
+    words are lowercase ("Do Re Mi Fa Sol La Si Do" is none)."""
     out: list[tuple[int, int]] = []
     index: Container[str] | None = None
     line_starts: list[int] | None = None
@@ -522,9 +523,11 @@ def _stripped_runs(text: str, stripped_lines: Container[int], strip_index: Calla
                 continue
         if index is None:
             index = strip_index()
-        # (start, end, words, non-words, capitalised words, a non-word looks Vietnamese)
-        found: list[tuple[int, int, int, int, int, bool]] = []
+        # (start, end, words, non-words, capitalised words, a non-word looks Vietnamese,
+        # distinct lowercase words)
+        found: list[tuple[int, int, int, int, int, bool, int]] = []
         run: list[tuple[int, int]] = []
+        lowers: set[str] = set()
         nonwords = 0  # non-words in the run, a capitalised one (maybe a name) counting half
         caps = 0
         shaped = False
@@ -535,6 +538,8 @@ def _stripped_runs(text: str, stripped_lines: Container[int], strip_index: Calla
                 run.append((start, end))
                 lower = core.islower()
                 caps += not lower
+                if lower:
+                    lowers.add(core)
                 if not is_valid_syllable(core.lower()):
                     nonwords += 2 if lower else 1
                     shaped = shaped or lower and _vietnamese_shape(core)
@@ -542,13 +547,16 @@ def _stripped_runs(text: str, stripped_lines: Container[int], strip_index: Calla
             if run and (_NEUTRAL_RE.fullmatch(core) or _INITIAL_RE.fullmatch(chunk)):
                 continue
             if run:
-                found.append((run[0][0], run[-1][1], len(run), nonwords, caps, shaped))
+                found.append((run[0][0], run[-1][1], len(run), nonwords, caps, shaped, len(lowers)))
             run, nonwords, caps, shaped = [], 0, 0, False
+            lowers = set()
         if run:
-            found.append((run[0][0], run[-1][1], len(run), nonwords, caps, shaped))
-        for start, end, words, nonwords, caps, shaped in found:
+            found.append((run[0][0], run[-1][1], len(run), nonwords, caps, shaped, len(lowers)))
+        for start, end, words, nonwords, caps, shaped, distinct in found:
             if words < min_words or words <= SHAPED_RUN_WORDS and not shaped:
                 continue  # "hip hop", "set" are English
+            if words > SHAPED_RUN_WORDS and distinct < 2:
+                continue  # names and a word repeated: "Co. op Xtra, Co. op Food", "Top 500, Top"
             if nonwords >= need or (long_valid and words >= STRIPPED_RUN_WORDS and 2 * caps < words):
                 out.append((start, end))
     return out
