@@ -493,7 +493,8 @@ def test_english_inside_a_vietnamese_text_is_kept():
            "that is true if it is so, and you may copy it as you receive it.\n")
     assert vn_repair.repair(doc) == doc
     for line in ("Anh ấy nói: \"It is what it is\", rồi bỏ đi.",
-                 "Đây là một bài viết hay. I think it is good and worth reading."):
+                 "Đây là một bài viết hay. I think it is good and worth reading.",
+                 "Tôi thích đi chơi. Anh nói: \"We need to do it now.\""):
         assert vn_repair.repair(line) == line
     # Vietnamese words that lost their marks around foreign terms are still restored.
     assert vn_repair.repair("Cảm ơn bạn nhieu lắm, (big data) và machine learning.") == (
@@ -537,8 +538,10 @@ def test_foreign_spans_are_the_densest_stretches_of_foreign_words():
     def spans(text: str) -> list[str]:
         return [text[a:b] for a, b in estimate._foreign_spans(text, lambda w: w in forms or w in damage, forms)]
 
-    # Text that lost its marks keeps only its foreign terms as they are.
+    # Text that lost its marks keeps only its foreign terms as they are; "it" and "that" may
+    # be English or stripped, and count for neither side.
     assert spans("Thu Minh làm khó vi tit mc opera Queen of the night.") == ["opera Queen of the night."]
+    assert spans('Tôi thích đi chơi. Anh nói: "We need to do it now."') == ['need to do it now."']
     # Where foreign words are twice the others, the whole stretch.
     assert spans("Ông nói: that is what we want to do now, rồi đi.") == ["that is what we want to do now,"]
     # One foreign term is no span; nor is text that damage explains.

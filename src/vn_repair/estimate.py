@@ -419,39 +419,50 @@ def _whole_chunks(text: str, lo: int, hi: int) -> Iterator[tuple[int, int, str]]
             yield start, end, m.group()
 
 
+# What a word without marks says in _foreign_spans, and its score there.
+_SYLLABLE, _FOREIGN, _DAMAGE, _EITHER, _UNSEEN = range(5)
+_SCORES = (0, 1, -1, 0)
+
+
 def _foreign_spans(text: str, explained: Callable[[str], bool], stripped_forms: Container[str]
                    ) -> list[tuple[int, int]]:
     """(start, end) of each stretch of another language inside the stretches without marks
     (as for runs).  A lowercase word that is no syllable, no syllable's stripped form and no
     damage ``explained`` is foreign ("with", "is", "program"); one that damage explains
-    ("nhieu", "dng", but also "it" and "that") speaks against.  A span runs from a foreign
-    word to a foreign word, where they outnumber the others by FOREIGN_MIN_WORDS or more at
-    the densest.  A stretch with a span and FOREIGN_WHOLE_SHARE times as many foreign words
-    as others (and that many at least) is a span as a whole (a line of English); other spans
-    take in the words at their edges that are a syllable's ``stripped_forms`` but do not look
-    Vietnamese ("that is true": :func:`_vietnamese_shape`).  So text that lost its marks
-    keeps only its foreign terms as they are ("vi tit mc | opera Queen of | the night"), and
-    "nam gii ln tui mc vest tuxedo" has no span.  Clean news has spans only of foreign terms
-    ("(big data)", "bar, pub")."""
+    ("nhieu", "dng") speaks against, and one that is either, a stripped form that does not
+    look Vietnamese ("it", "that": :func:`_vietnamese_shape`), says nothing.  A span runs
+    from a foreign word to a foreign word, where they outnumber the words against by
+    FOREIGN_MIN_WORDS or more at the densest, and takes in the words that are either at its
+    edges ("that is true").  A stretch with a span and FOREIGN_WHOLE_SHARE times as many
+    foreign words as words against or either (and that many at least) is a span as a whole
+    (a line of English).  So text that lost its marks keeps only its foreign terms as they
+    are ("vi tit mc | opera Queen of the night", "nam gii ln tui mc | vest tuxedo").  Clean
+    news has spans only of foreign terms ("(big data)", "bar, pub")."""
     out: list[tuple[int, int]] = []
     verdicts: dict[str, int] = {}
     for stretch in _ASCII_STRETCH_RE.finditer(text):
         lo, hi = stretch.span()
         # Each whole chunk scores +1 (foreign), -1 (damage) or 0 (syllables, names, numbers,
-        # punctuation); spans are its maximum-sum runs, as (first, last) chunk indexes.
-        chunks: list[tuple[int, int, str, int]] = []
+        # punctuation, and English-looking stripped forms such as "it", "that", which are
+        # either); spans are its maximum-sum runs, as (first, last) chunk indexes.
+        chunks: list[tuple[int, int, int]] = []  # (start, end, verdict)
         for start, end, chunk in _whole_chunks(text, lo, hi):
             core = chunk.strip(_EDGE_PUNCT)
-            score = 0
+            verdict = _SYLLABLE
             if core.isalpha() and core.islower():
-                score = verdicts.get(core, 2)
-                if score == 2:
-                    score = verdicts[core] = (0 if is_valid_syllable(core) else -1 if explained(core) else 1)
-            chunks.append((start, end, core, score))
+                verdict = verdicts.get(core, _UNSEEN)
+                if verdict == _UNSEEN:
+                    verdict = verdicts[core] = (
+                        _SYLLABLE if is_valid_syllable(core)
+                        else _FOREIGN if not explained(core)
+                        else _EITHER if core in stripped_forms and not _vietnamese_shape(core)
+                        else _DAMAGE)
+            chunks.append((start, end, verdict))
         spans: list[tuple[int, int]] = []
         first = last = -1
         total = best = 0
-        for i, (_start, _end, _core, score) in enumerate(chunks):
+        for i, (_start, _end, verdict) in enumerate(chunks):
+            score = _SCORES[verdict]
             if first < 0:
                 if score <= 0:
                     continue
@@ -467,18 +478,14 @@ def _foreign_spans(text: str, explained: Callable[[str], bool], stripped_forms: 
             spans.append((first, last))
         if not spans:
             continue
-        foreign = sum(c[3] > 0 for c in chunks)
-        if foreign >= FOREIGN_WHOLE_SHARE * max(1, sum(c[3] < 0 for c in chunks)):
+        foreign = sum(c[2] == _FOREIGN for c in chunks)
+        if foreign >= FOREIGN_WHOLE_SHARE * max(1, sum(c[2] in (_DAMAGE, _EITHER) for c in chunks)):
             out.append((chunks[0][0], chunks[-1][1]))  # a line of English, say
             continue
-        def english_looking(i: int) -> bool:
-            _start, _end, core, score = chunks[i]
-            return score < 0 and core in stripped_forms and not _vietnamese_shape(core)
-
         for first, last in spans:
-            while first > 0 and english_looking(first - 1):
+            while first > 0 and chunks[first - 1][2] == _EITHER:
                 first -= 1
-            while last + 1 < len(chunks) and english_looking(last + 1):
+            while last + 1 < len(chunks) and chunks[last + 1][2] == _EITHER:
                 last += 1
             out.append((chunks[first][0], chunks[last][1]))
     return out
