@@ -530,42 +530,33 @@ def _stripped_runs(text: str, stripped_lines: Container[int], strip_index: Calla
                 continue
         if index is None:
             index = strip_index()
-        # (start, end, words, non-words, capitalised words, a non-word looks Vietnamese,
-        # distinct lowercase words)
-        found: list[tuple[int, int, int, int, int, bool, int]] = []
-        run: list[tuple[int, int]] = []
-        lowers: set[str] = set()
-        nonwords = 0  # non-words in the run, a capitalised one (maybe a name) counting half
-        caps = 0
-        shaped = False
+        runs: list[list[tuple[int, int, str]]] = []  # (start, end, word) of each run
+        run: list[tuple[int, int, str]] = []
         for start, end, chunk in _whole_chunks(text, lo, hi):
             core = chunk.strip(_EDGE_PUNCT)
             # Not an acronym, nor a capital alone ("I", "A").
             if core.isalpha() and not core.isupper() and core.lower() in index:
-                run.append((start, end))
-                lower = core.islower()
-                caps += not lower
-                if lower:
-                    lowers.add(core)
-                if not is_valid_syllable(core.lower()):
-                    nonwords += 2 if lower else 1
-                    shaped = shaped or lower and _vietnamese_shape(core)
-                continue
-            if run and (_NEUTRAL_RE.fullmatch(core) or _INITIAL_RE.fullmatch(chunk)):
-                continue
-            if run:
-                found.append((run[0][0], run[-1][1], len(run), nonwords, caps, shaped, len(lowers)))
-            run, nonwords, caps, shaped = [], 0, 0, False
-            lowers = set()
+                run.append((start, end, core))
+            elif not (run and (_NEUTRAL_RE.fullmatch(core) or _INITIAL_RE.fullmatch(chunk))):
+                if run:
+                    runs.append(run)
+                run = []
         if run:
-            found.append((run[0][0], run[-1][1], len(run), nonwords, caps, shaped, len(lowers)))
-        for start, end, words, nonwords, caps, shaped, distinct in found:
+            runs.append(run)
+        for run in runs:
+            words = len(run)
+            lowers = {w for _, _, w in run if w.islower()}
+            caps = sum(1 for _, _, w in run if not w.islower())
+            # Non-words as written, a capitalised one (maybe a name) counting half.
+            odd = [w for _, _, w in run if not is_valid_syllable(w.lower())]
+            nonwords = sum(2 if w.islower() else 1 for w in odd)
+            shaped = any(w.islower() and _vietnamese_shape(w) for w in odd)
             if words < min_words or words <= SHAPED_RUN_WORDS and not shaped:
                 continue  # "hip hop", "set" are English
-            if words > SHAPED_RUN_WORDS and distinct < 2:
+            if words > SHAPED_RUN_WORDS and len(lowers) < 2:
                 continue  # names and a word repeated: "Co. op Xtra, Co. op Food", "Top 500, Top"
             if nonwords >= need or (long_valid and words >= STRIPPED_RUN_WORDS and 2 * caps < words):
-                out.append((start, end))
+                out.append((run[0][0], run[-1][1]))
     return out
 
 
