@@ -349,6 +349,86 @@ def test_small_batches_need_no_search_keys(tmp_path: Path, order: int, quant: in
     assert not lazy._keys
 
 
+def _queries(model: NgramModel, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every n-gram of the fixture, then random (mostly unseen) contexts and words."""
+    order = model.order
+    rng = np.random.default_rng(seed)
+    ctxs, words = [], []
+    for s in (model.ids(s) for s in lm_sentences(FIXTURE.read_text(encoding="utf-8"))):
+        padded = [model.bos_id] * (order - 1) + list(s) + [model.eos_id]
+        for i in range(len(s) + 1):
+            ctxs.append(padded[i : i + order - 1])
+            words.append(padded[i + order - 1])
+    for _ in range(2000):
+        ctxs.append(list(rng.integers(0, len(model.vocab), order - 1)))
+        words.append(int(rng.integers(0, len(model.vocab))))
+    return np.array(ctxs, dtype=np.int32).reshape(-1, order - 1), np.array(words, dtype=np.int32)
+
+
+needs_compiled = pytest.mark.skipif(lm._lmquery is None, reason="the C module vn_repair._lmquery is not built "
+                                    "(a pure-Python install); numpy answers every query")
+
+
+@needs_compiled
+@pytest.mark.parametrize("order,quant", [(2, 0), (3, 8), (4, 0), (4, 8)])
+def test_compiled_queries_equal_numpy_bit_for_bit(tmp_path: Path, order: int, quant: int) -> None:
+    # The C module adds the same float32 values in the same order as the numpy code: equal,
+    # not close, at every order a query may stop at, on an empty top level too.
+    for min_top in (1, 1000):
+        model, _ = _train(tmp_path, order=order, quant_bits=quant, min_counts=(1,) * (order - 1) + (min_top,))
+        assert model.prepare().compiled
+        ctx, w = _queries(model, seed=order + quant)
+        for top in range(1, order + 1):
+            c = np.ascontiguousarray(ctx[:, order - top :])
+            np.testing.assert_array_equal(model.log10_prob_batch(c, w, order=top),
+                                          model._log10_prob_numpy(c, w, top))
+
+
+@needs_compiled
+def test_compiled_queries_on_the_default_model() -> None:
+    model = lm.load_default_model()
+    rng = np.random.default_rng(5)
+    sents = [model.ids(s) for s in lm_sentences(FIXTURE.read_text(encoding="utf-8"))]
+    ids = np.concatenate(sents)
+    # Windows of real text (mostly stored n-grams), and random ids.
+    starts = rng.integers(0, len(ids) - 4, 3000)
+    win = np.stack([ids[starts + j] for j in range(4)], axis=1).astype(np.int32)
+    win = np.concatenate([win, rng.integers(0, len(model.vocab), (3000, 4)).astype(np.int32)])
+    assert model.compiled
+    np.testing.assert_array_equal(model.log10_prob_batch(win[:, :3], win[:, 3]),
+                                  model._log10_prob_numpy(win[:, :3], win[:, 3], 4))
+
+
+@needs_compiled
+def test_compiled_tables_check_the_file(tmp_path: Path) -> None:
+    _, path = _train(tmp_path, order=3, quant_bits=8)
+    model = NgramModel.load(path)
+    arrays = dict(model._arrays)
+    # A group without a parent: the bit vectors disagree.
+    bits = np.unpackbits(arrays["first_3"], count=model.counts[2])
+    bits[np.flatnonzero(bits == 0)[-1]] = 1
+    broken = NgramModel(model.header, dict(arrays, first_3=np.packbits(bits)), str(path))
+    with pytest.raises(ModelFormatError, match="do not match"):
+        broken.prepare()
+    # A code outside its codebook.
+    book = arrays["logp_2_codebook"][:3]
+    short = NgramModel(model.header, dict(arrays, logp_2_codebook=book), str(path))
+    assert short.prepare().compiled
+    ctx, w = _queries(short, seed=1)
+    with pytest.raises(ModelFormatError, match="codebook"):
+        short.log10_prob_batch(ctx, w)
+
+
+def test_pure_python_switch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # VN_REPAIR_PURE_PYTHON=1 sends every query to numpy, with the same answers.
+    model, path = _train(tmp_path, order=3)
+    monkeypatch.setenv("VN_REPAIR_PURE_PYTHON", "1")
+    pure = NgramModel.load(path)
+    assert not pure.compiled
+    ctx, w = _queries(pure, seed=2)
+    np.testing.assert_array_equal(pure.log10_prob_batch(ctx, w), model.log10_prob_batch(ctx, w))
+
+
 def test_small_batches_on_an_empty_level(tmp_path: Path) -> None:
     # A top level pruned to nothing: small lookups find nothing there, as keyed ones do.
     _, path = _train(tmp_path, order=3, min_counts=(1, 1, 1000))
@@ -359,10 +439,18 @@ def test_small_batches_on_an_empty_level(tmp_path: Path) -> None:
     np.testing.assert_array_equal(lazy.log10_prob_batch(ctx, w), keyed.log10_prob_batch(ctx, w))
 
 
-def test_prepare_builds_the_keys_up_front(tmp_path: Path) -> None:
+def test_prepare_builds_the_tables_up_front(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     model, path = _train(tmp_path, order=3)
     lazy = NgramModel.load(path)
-    assert model.prepare() is model and sorted(model._keys) == [2, 3]
+    assert model.prepare() is model
+    if model.compiled:
+        assert not model._keys and model._compiled
+        monkeypatch.setenv("VN_REPAIR_PURE_PYTHON", "1")
+        pure = NgramModel.load(path)
+        assert not pure.compiled and pure.prepare() is pure
+        assert sorted(pure._keys) == [2, 3]
+    else:
+        assert sorted(model._keys) == [2, 3]
     ctx = np.array([[lazy.bos_id, lazy.word_id("chúng")]], dtype=np.int32)
     w = model.ids(["tôi"])
     assert lazy.log10_prob_batch(ctx, w)[0] == model.log10_prob_batch(ctx, w)[0]

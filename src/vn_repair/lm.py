@@ -46,9 +46,16 @@ import os
 import struct
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import numpy as np
+
+_lmquery: ModuleType | None
+try:  # the optional C module (hatch_build.py); without it numpy answers every query
+    from . import _lmquery
+except ImportError:  # pragma: no cover - a pure-Python install
+    _lmquery = None
 
 from .model_file import (
     ALIGN,
@@ -128,6 +135,9 @@ class NgramModel:
         self._rank_dirs: dict[str, np.ndarray] = {}
         self._small_lookups = 0
         self._normalizer: Any = None
+        # Tables for the C module, built on first use (None: not yet; False: it cannot serve).
+        self._compiled: tuple[tuple[Any, ...], ...] | bool | None = (
+            None if _lmquery is not None and os.environ.get("VN_REPAIR_PURE_PYTHON") != "1" else False)
 
     # ------------------------------------------------------------------ file I/O
 
@@ -178,6 +188,58 @@ class NgramModel:
 
     # ------------------------------------------------------------------ queries
 
+    @property
+    def compiled(self) -> bool:
+        """Whether queries go through the compiled module ``vn_repair._lmquery`` (several times
+        faster than numpy, with the same results); False on a pure-Python install, with
+        ``VN_REPAIR_PURE_PYTHON=1``, or for a model whose arrays it cannot read."""
+        return bool(self._compiled_levels())
+
+    def _compiled_levels(self) -> tuple[tuple[Any, ...], ...] | None:
+        """Per order k = 2..N, the tables :func:`vn_repair._lmquery.query` reads: the first row
+        of each parent's group (uint32, derived from the bit vectors: about 4 bytes per
+        (k-1)-gram), the words, and the values with their codebooks."""
+        if self._compiled is None:
+            self._compiled = self._build_compiled_levels() or False
+        return self._compiled or None  # type: ignore[return-value]
+
+    def _build_compiled_levels(self) -> tuple[tuple[Any, ...], ...] | None:
+        arrays = self._arrays
+
+        def readable(name: str) -> tuple[np.ndarray, np.ndarray | None] | None:
+            """(values, None) for float32 values, (codes, codebook) for uint8 or uint16 codes."""
+            a = np.ascontiguousarray(arrays[name])
+            book = arrays.get(name + "_codebook")
+            if book is None:
+                return (a, None) if a.dtype == np.float32 else None
+            book = np.ascontiguousarray(book)
+            if a.dtype.str not in ("|u1", "<u2") or book.dtype != np.float32 or len(book) == 0:
+                return None
+            return a, book
+
+        if (self.unigram_log10.dtype != np.float32 or self._uni_bow.dtype != np.float32
+                or not self.unigram_log10.flags.c_contiguous or not self._uni_bow.flags.c_contiguous):
+            return None
+        levels = []
+        for k in range(2, self.order + 1):
+            words = arrays[f"words_{k}"]
+            logp = readable(f"logp_{k}")
+            bow = readable(f"bow_{k}") if k < self.order else (None, None)
+            if words.dtype.str != "<u2" or logp is None or bow is None or self.counts[k - 1] >= 1 << 32:
+                return None
+            levels.append((self._group_starts(k), np.ascontiguousarray(words), *logp, *bow))
+        return tuple(levels)
+
+    def _group_starts(self, k: int) -> np.ndarray:
+        """uint32[m + 1] over the m (k-1)-grams: the order-k rows extending (k-1)-gram p are
+        ``starts[p]:starts[p + 1]``."""
+        n, m = self.counts[k - 1], self.counts[k - 2]
+        parent, first = self._arrays[f"parent_{k - 1}"], self._arrays[f"first_{k}"]
+        starts = np.empty(m + 1, dtype=np.uint32)
+        if _lmquery is not None and _lmquery.group_starts(np.ascontiguousarray(parent), m, np.ascontiguousarray(first), n, starts):
+            return starts
+        raise ModelFormatError(f"{self.path or '<in-memory model>'}: order-{k} rows do not match their parents")
+
     def _level_keys(self, k: int) -> np.ndarray:
         """Sorted uint64 search keys ``parent_row << 16 | word`` of the order-k table (k >= 2),
         built on first use so that loading stays cheap."""
@@ -197,16 +259,19 @@ class NgramModel:
         return keys
 
     def prepare(self) -> NgramModel:
-        """Derive the search keys now rather than on the first query (about 0.1 s and 8 bytes
-        per n-gram of memory); call it before forking workers so that they share the keys.
-        Returns the model."""
-        for k in range(2, self.order + 1):
-            self._level_keys(k)
+        """Derive the lookup tables now rather than on the first big batch: the compiled
+        module's group starts (about 30 ms and 4 bytes per n-gram below the top order), or
+        without it numpy's search keys (about 0.1 s and 8 bytes per n-gram).  Call it before
+        forking workers so that they share the tables.  Returns the model."""
+        if self._compiled_levels() is None:
+            for k in range(2, self.order + 1):
+                self._level_keys(k)
         return self
 
     def _find(self, k: int, parent: np.ndarray, word: np.ndarray) -> np.ndarray:
         """Row of the k-gram (parent row of order k-1, word) in the order-k table, or -1."""
-        if k not in self._keys and len(word) <= _SMALL_BATCH and self._small_lookups < _SMALL_BUDGET:
+        if k not in self._keys and len(word) <= _SMALL_BATCH and (
+                self._small_lookups < _SMALL_BUDGET or self._compiled is None):
             # Until the lookups add up to what building the keys costs, e.g. for one short text.
             self._small_lookups += len(word)
             return self._find_small(k, parent, word)
@@ -334,6 +399,23 @@ class NgramModel:
         for name, a in (("words", w), ("contexts", ctx)):
             if a.size and (int(a.min()) < 0 or int(a.max()) >= V):
                 raise ValueError(f"{name} holds ids outside [0, {V}): use model.word_id()/ids()")
+        # A short text's few small batches are answered by numpy's rank-and-select lookups
+        # (see _find) before the compiled module's tables are derived (about 30 ms).
+        small = self._compiled is None and n <= _SMALL_BATCH and self._small_lookups < _SMALL_BUDGET
+        levels = None if small else self._compiled_levels()
+        if levels is not None and _lmquery is not None:
+            out = np.empty(n, dtype=np.float32)
+            try:
+                _lmquery.query(np.ascontiguousarray(ctx, dtype=np.int32), np.ascontiguousarray(w, dtype=np.int32),
+                               width, self.unigram_log10, self._uni_bow, levels[:width], out)
+            except ValueError as exc:  # a code outside its codebook
+                raise ModelFormatError(f"{self.path or '<in-memory model>'}: {exc}") from None
+            return out
+        return self._log10_prob_numpy(ctx, w, top)
+
+    def _log10_prob_numpy(self, ctx: np.ndarray, w: np.ndarray, top: int) -> np.ndarray:
+        """:meth:`log10_prob_batch` in numpy, for checked arguments."""
+        n, width = len(w), top - 1
         w = w.astype(np.int64, copy=False)
         ctx = ctx.astype(np.int64, copy=False)
         # node[j]: row of the j-gram made of the last j context words (-1: not stored).  A

@@ -940,7 +940,7 @@ class _Spans:
     """Sorted, disjoint (start, end) spans, asked in order whether they meet a chunk: a
     pointer walks them, so a line with many spans costs no more than one with few."""
 
-    __slots__ = ("spans", "at")
+    __slots__ = ("at", "spans")
 
     def __init__(self, spans: list[tuple[int, int]]) -> None:
         self.spans = spans
