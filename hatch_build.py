@@ -1,4 +1,4 @@
-"""Build hook: compile the optional C module ``vn_repair._lmquery`` into the wheel.
+"""Build hook: compile the optional C module ``vn_repair._speedups`` into the wheel.
 
 The module answers n-gram queries several times faster than the numpy code in ``lm.py``, which
 stays as the fallback: when there is no C compiler, or ``VN_REPAIR_PURE_PYTHON=1`` is set, the
@@ -17,8 +17,8 @@ from typing import Any
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
-SOURCE = Path("src/vn_repair/_lmquery.c")
-MODULE = "vn_repair._lmquery"
+SOURCE = Path("src/vn_repair/_speedups.c")
+MODULE = "vn_repair._speedups"
 
 
 def compile_extension(root: Path, build_dir: Path) -> Path:

@@ -365,7 +365,7 @@ def _queries(model: NgramModel, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return np.array(ctxs, dtype=np.int32).reshape(-1, order - 1), np.array(words, dtype=np.int32)
 
 
-needs_compiled = pytest.mark.skipif(lm._lmquery is None, reason="the C module vn_repair._lmquery is not built "
+needs_compiled = pytest.mark.skipif(lm._speedups is None, reason="the C module vn_repair._speedups is not built "
                                     "(a pure-Python install); numpy answers every query")
 
 

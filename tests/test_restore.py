@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import vn_repair
+import vn_repair.lm
 import vn_repair.orthography
 from vn_repair.edits import apply_edits
 from vn_repair.orthography import is_valid_syllable
@@ -195,11 +196,21 @@ def _brute_posteriors(tables, chan, order):
     return [[x / total for x in row] for row in post]
 
 
+needs_compiled = pytest.mark.skipif(vn_repair.lm._speedups is None, reason="the C module vn_repair._speedups is "
+                                    "not built (a pure-Python install); numpy does its work")
+
+
+@pytest.mark.parametrize("pure", ["1", "0"])
 @pytest.mark.parametrize("seed", range(5))
-def test_forward_backward_matches_enumerating_every_path(seed):
+def test_forward_backward_matches_enumerating_every_path(seed, pure, monkeypatch):
+    # Both ways: numpy's batched matrix products, and the compiled module's loops.
     import numpy as np
 
     from vn_repair.restore import _forward_backward_batch, _forward_backward_bigram
+
+    if pure == "0" and vn_repair.lm._speedups is None:
+        pytest.skip("the C module vn_repair._speedups is not built")
+    monkeypatch.setenv("VN_REPAIR_PURE_PYTHON", pure)
 
     rng = np.random.default_rng(seed)
     n, length, width = 3, 5, 3
@@ -214,6 +225,37 @@ def test_forward_backward_matches_enumerating_every_path(seed):
     for i in range(n):
         assert np.allclose(got3[i], _brute_posteriors(tri[i], chan[i], 3), atol=1e-9)
         assert np.allclose(got2[i], _brute_posteriors(bi[i], chan[i], 2), atol=1e-9)
+
+
+@needs_compiled
+@pytest.mark.parametrize("seed", range(3))
+def test_compiled_decoder_passes_equal_numpy(seed, monkeypatch):
+    # The coarse and exact passes fill their transition tables from the model cell by cell in
+    # C; numpy gathers the same cells into batched queries.  Equal up to the order of sums.
+    import numpy as np
+
+    from vn_repair.restore import get_restorer
+
+    r = get_restorer()
+    assert r.model.prepare().compiled  # derives the tables the compiled passes read
+    rng = np.random.default_rng(seed)
+    n, length, width = 7, 9, 5
+    cand = rng.integers(10, len(r.vocab), (n, length, width)).astype(np.int32)
+    chan = rng.uniform(-8, 0, (n, length, width))
+    chan[rng.random((n, length, width)) < 0.3] = -np.inf
+    chan[:, :, 0] = rng.uniform(-2, 0, (n, length))
+    real = np.arange(length)[None, :] < rng.integers(3, length + 1, n)[:, None]
+    chan[~real] = -np.inf
+    chan[..., 0][~real] = 0.0  # a padded position: one candidate, score 0 (see _pack)
+    chan[:, :2, 1:] = -np.inf
+    best = cand[:, :, 0].copy()
+    for name in ("_coarse_posteriors", "_exact_posteriors"):
+        got = {}
+        for pure in ("1", "0"):
+            monkeypatch.setenv("VN_REPAIR_PURE_PYTHON", pure)
+            got[pure] = getattr(r, name)(cand, chan, real, best)
+        np.testing.assert_allclose(got["0"], got["1"], rtol=1e-9, atol=1e-12)
+        assert np.isfinite(got["0"]).all() and np.allclose(got["0"].sum(axis=2), 1.0)
 
 
 _CITY = ("Người dân Hà Nội đã quen với cảnh tắc đường vào giờ cao điểm.\n"

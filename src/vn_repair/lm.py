@@ -51,11 +51,11 @@ from typing import Any
 
 import numpy as np
 
-_lmquery: ModuleType | None
+_speedups: ModuleType | None
 try:  # the optional C module (hatch_build.py); without it numpy answers every query
-    from . import _lmquery
+    from . import _speedups
 except ImportError:  # pragma: no cover - a pure-Python install
-    _lmquery = None
+    _speedups = None
 
 from .model_file import (
     ALIGN,
@@ -92,6 +92,12 @@ _SMALL_BATCH = 4096
 _SMALL_BUDGET = 100_000
 _BLOCK_BYTES = 64
 _POPCOUNT = np.unpackbits(np.arange(256, dtype=np.uint8)[:, None], axis=1).sum(axis=1).astype(np.uint8)
+
+
+def speedups() -> ModuleType | None:
+    """The compiled module ``vn_repair._speedups`` (n-gram queries, forward-backward), or None
+    on a pure-Python install or when ``VN_REPAIR_PURE_PYTHON=1`` turns it off."""
+    return None if os.environ.get("VN_REPAIR_PURE_PYTHON") == "1" else _speedups
 
 
 class NgramModel:
@@ -136,8 +142,7 @@ class NgramModel:
         self._small_lookups = 0
         self._normalizer: Any = None
         # Tables for the C module, built on first use (None: not yet; False: it cannot serve).
-        self._compiled: tuple[tuple[Any, ...], ...] | bool | None = (
-            None if _lmquery is not None and os.environ.get("VN_REPAIR_PURE_PYTHON") != "1" else False)
+        self._compiled: tuple[tuple[Any, ...], ...] | bool | None = None if speedups() is not None else False
 
     # ------------------------------------------------------------------ file I/O
 
@@ -190,13 +195,26 @@ class NgramModel:
 
     @property
     def compiled(self) -> bool:
-        """Whether queries go through the compiled module ``vn_repair._lmquery`` (several times
+        """Whether queries go through the compiled module ``vn_repair._speedups`` (several times
         faster than numpy, with the same results); False on a pure-Python install, with
         ``VN_REPAIR_PURE_PYTHON=1``, or for a model whose arrays it cannot read."""
         return bool(self._compiled_levels())
 
+    def compiled_tables(self, order: int | None = None, build: bool = True
+                        ) -> tuple[np.ndarray, np.ndarray, tuple[tuple[Any, ...], ...]] | None:
+        """(unigram, unigram backoff, levels) as :mod:`vn_repair._speedups` reads the model for
+        queries at ``order`` (default: the model's), or None when :attr:`compiled` is False, or
+        without ``build`` when the tables are not derived yet (a short text's queries do not
+        derive them: see :meth:`log10_prob_batch`)."""
+        if not build and self._compiled is None:
+            return None
+        levels = self._compiled_levels()
+        if levels is None:
+            return None
+        return self.unigram_log10, self._uni_bow, levels[: (order or self.order) - 1]
+
     def _compiled_levels(self) -> tuple[tuple[Any, ...], ...] | None:
-        """Per order k = 2..N, the tables :func:`vn_repair._lmquery.query` reads: the first row
+        """Per order k = 2..N, the tables :func:`vn_repair._speedups.query` reads: the first row
         of each parent's group (uint32, derived from the bit vectors: about 4 bytes per
         (k-1)-gram), the words, and the values with their codebooks."""
         if self._compiled is None:
@@ -236,7 +254,7 @@ class NgramModel:
         n, m = self.counts[k - 1], self.counts[k - 2]
         parent, first = self._arrays[f"parent_{k - 1}"], self._arrays[f"first_{k}"]
         starts = np.empty(m + 1, dtype=np.uint32)
-        if _lmquery is not None and _lmquery.group_starts(np.ascontiguousarray(parent), m, np.ascontiguousarray(first), n, starts):
+        if _speedups is not None and _speedups.group_starts(np.ascontiguousarray(parent), m, np.ascontiguousarray(first), n, starts):
             return starts
         raise ModelFormatError(f"{self.path or '<in-memory model>'}: order-{k} rows do not match their parents")
 
@@ -403,10 +421,10 @@ class NgramModel:
         # (see _find) before the compiled module's tables are derived (about 30 ms).
         small = self._compiled is None and n <= _SMALL_BATCH and self._small_lookups < _SMALL_BUDGET
         levels = None if small else self._compiled_levels()
-        if levels is not None and _lmquery is not None:
+        if levels is not None and _speedups is not None:
             out = np.empty(n, dtype=np.float32)
             try:
-                _lmquery.query(np.ascontiguousarray(ctx, dtype=np.int32), np.ascontiguousarray(w, dtype=np.int32),
+                _speedups.query(np.ascontiguousarray(ctx, dtype=np.int32), np.ascontiguousarray(w, dtype=np.int32),
                                width, self.unigram_log10, self._uni_bow, levels[:width], out)
             except ValueError as exc:  # a code outside its codebook
                 raise ModelFormatError(f"{self.path or '<in-memory model>'}: {exc}") from None

@@ -25,7 +25,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -54,6 +54,7 @@ from .data_files import (
 )
 from .edits import Edit
 from .estimate import _LETTER_RE, RARE_LOG10, DamageEstimate, Lexicon, check_decoder_order, get_lexicon
+from .lm import speedups
 from .orthography import has_style_variant, is_valid_syllable, set_tone_style, tone_spellings, tone_style_of
 from .tokenize import _TOKEN_RE, PLACEHOLDERS, PUNCT, SENTENCE_END, _is_plain_word, lm_unit, token_unit
 
@@ -868,6 +869,14 @@ class Restorer:
         ``best`` (n, length) is each position's likeliest unit, which stands in as a 4-gram
         model's oldest context word (the state holds only two)."""
         n, length, width = cand.shape
+        compiled = speedups()
+        # Once the model has derived its tables for the compiled module (not for a short text).
+        model: Any = self.model
+        tables = model.compiled_tables(build=False) if compiled is not None else None
+        if compiled is not None and tables is not None:  # the same, a cell at a time, in C
+            out = np.empty((n, length, width))
+            compiled.exact(*_packed(cand, chan, real, best), n, length, width, self.bos_id, _LN10, *tables, out)
+            return out
         valid = np.isfinite(chan)
         # Trigram table per position j >= 2 over (a at j-2, b at j-1, c at j); only the real
         # (unpadded) triples are queried.
@@ -895,13 +904,20 @@ class Restorer:
         context word taken from ``best``: bigram distributions alone will not do, since a
         Kneser-Ney model's bigrams count contexts, not occurrences ("dựng đảng" comes almost
         only after "xây", so its bigram is rare)."""
-        valid = np.isfinite(chan)
         n, length, width = cand.shape
+        order = min(COARSE_ORDER, self.ctx + 1)
+        compiled = speedups()
+        model: Any = self.model
+        tables = model.compiled_tables(order, build=False) if compiled is not None else None
+        if compiled is not None and tables is not None:  # the same, a cell at a time, in C
+            out = np.empty((n, length, width))
+            compiled.coarse(*_packed(cand, chan, real, best), n, length, width, self.eos_id, *tables, out)
+            return out
+        valid = np.isfinite(chan)
         shape = (n, length - 1, width, width)
         va = valid[:, :-1, :, None] & valid[:, 1:, None, :] & real[:, 1:, None, None]
         a = np.broadcast_to(cand[:, :-1, :, None], shape)[va]
         b = np.broadcast_to(cand[:, 1:, None, :], shape)[va]
-        order = min(COARSE_ORDER, self.ctx + 1)
         context = []
         for k in range(order - 2, 0, -1):  # the word k places before a; none before the cluster
             older = np.concatenate([np.full((n, k), self.eos_id), best[:, : length - 1 - k]], axis=1)
@@ -1118,6 +1134,14 @@ def _pack(group: list[list[int | _Slot]], length: int, width: int) -> tuple[np.n
     return cand, chan
 
 
+def _packed(cand: np.ndarray, chan: np.ndarray, real: np.ndarray, best: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A packed batch as :mod:`vn_repair._speedups` reads it (C order; int32, float64, uint8,
+    int32)."""
+    return (np.ascontiguousarray(cand, dtype=np.int32), np.ascontiguousarray(chan, dtype=np.float64),
+            np.ascontiguousarray(real, dtype=np.uint8), np.ascontiguousarray(best, dtype=np.int32))
+
+
 def _emissions(chan: np.ndarray) -> np.ndarray:
     """exp(chan), scaled per position so that its largest entry is 1 (0 for padding)."""
     m = chan.max(axis=2, keepdims=True)
@@ -1146,6 +1170,12 @@ def _forward_backward_bigram(trans: np.ndarray, chan: np.ndarray) -> np.ndarray:
     (n, L, K) ln channel scores (-inf for padding), ``trans`` (n, L-1, K, K) P(c | b) for the
     candidates b, c at positions j, j+1.  Returns (n, L, K) probabilities."""
     n, length, width = chan.shape
+    compiled = speedups()
+    if compiled is not None:  # the same arithmetic, a cluster at a time, without temporaries
+        out = np.empty((n, length, width))
+        compiled.fb_chain(np.ascontiguousarray(trans, dtype=np.float64), np.ascontiguousarray(chan, dtype=np.float64),
+                          n, length, width, out)
+        return out
     emit = _emissions(chan)
     alpha = np.empty((n, length, width))
     beta = np.empty((n, length, width))
@@ -1167,6 +1197,12 @@ def _forward_backward_batch(trans: np.ndarray, chan: np.ndarray) -> np.ndarray:
     a, b, c at positions j-2, j-1, j.  Returns (n, L, K) probabilities.
     """
     n, length, width = chan.shape
+    compiled = speedups()
+    if compiled is not None:
+        out = np.empty((n, length, width))
+        compiled.fb_pairs(np.ascontiguousarray(trans, dtype=np.float64), np.ascontiguousarray(chan, dtype=np.float64),
+                          n, length, width, out)
+        return out
     emit = _emissions(chan)
     # alpha[j][i, b, c]: positions j-1, j hold candidates b, c.  A step sums over the oldest
     # candidate a, as a matrix product per (i, b): alpha[j-1][i, :, b] @ trans[i, j-2, :, b, :].

@@ -1,0 +1,778 @@
+/* vn-repair's compiled inner loops (optional: lm.py and restore.py fall back to numpy).
+ *
+ * query, group_starts: batched queries of the backoff n-gram model (see lm.py for the file
+ * layout).  fb_chain, fb_pairs: the decoder's forward-backward passes (see restore.py).
+ *
+ * The numpy code in lm.py answers a batch with sorted searches over 64-bit keys, one pass per
+ * order; this module answers it query by query, the way a backoff model is defined, which
+ * spares the sorting, the masks and the temporary arrays.  An n-gram's children sit together
+ * in the next order's table (rows sorted by parent, then word), so a lookup is a binary search
+ * of one small group of 16-bit words: ``starts_k[parent] .. starts_k[parent + 1]``.
+ *
+ * Results are bit for bit those of the numpy code: the same float32 values are added in
+ * double precision in the same order (backoff weights from the longest context down, then the
+ * probability found), and rounded to float32 at the end.
+ *
+ * Only the Python C API and the buffer protocol are used (no numpy headers), so the module
+ * builds against any numpy.  lm.py checks every id and dtype before calling.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+#include <math.h>
+
+#define MAX_ORDER 8
+
+/* One array of values: float32, or uint8 / uint16 codes into a float32 codebook. */
+typedef struct {
+    const void *data;
+    const float *codebook; /* NULL: data is float32 */
+    int code_bytes;        /* 1 or 2 when coded */
+    Py_ssize_t book_len;   /* entries in the codebook */
+} values_t;
+
+typedef struct {
+    const uint32_t *starts; /* first row of each parent's group; len = parents + 1 */
+    const uint16_t *words;  /* last word of each row */
+    values_t logp;
+    values_t bow; /* data NULL at the top order */
+} level_t;
+
+/* The value of a row; a code outside its codebook (a damaged file) sets *bad. */
+static inline double value_at(const values_t *v, Py_ssize_t row, int *bad) {
+    if (v->codebook == NULL)
+        return (double)((const float *)v->data)[row];
+    Py_ssize_t code = v->code_bytes == 1 ? ((const uint8_t *)v->data)[row] : ((const uint16_t *)v->data)[row];
+    if (code >= v->book_len) {
+        *bad = 1;
+        return 0.0;
+    }
+    return (double)v->codebook[code];
+}
+
+/* Row of (parent, word) in a level's table, or -1. */
+static inline int64_t find(const level_t *lv, int64_t parent, uint16_t word) {
+    if (parent < 0)
+        return -1;
+    uint32_t lo = lv->starts[parent], hi = lv->starts[parent + 1];
+    const uint16_t *w = lv->words;
+    while (lo < hi) {
+        uint32_t mid = lo + ((hi - lo) >> 1);
+        if (w[mid] < word)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < lv->starts[parent + 1] && w[lo] == word)
+        return (int64_t)lo;
+    return -1;
+}
+
+/* Fill a values_t from (buffer, codebook or None). */
+static int parse_values(PyObject *data, PyObject *codebook, Py_buffer *keep, int *nkeep, values_t *out,
+                        const char *what) {
+    out->data = NULL;
+    out->codebook = NULL;
+    out->code_bytes = 0;
+    if (data == Py_None)
+        return 0;
+    if (PyObject_GetBuffer(data, &keep[*nkeep], PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0)
+        return -1;
+    Py_buffer *b = &keep[(*nkeep)++];
+    out->data = b->buf;
+    if (codebook == Py_None) {
+        if (b->itemsize != 4) {
+            PyErr_Format(PyExc_TypeError, "%s: float32 values expected", what);
+            return -1;
+        }
+        return 0;
+    }
+    if (b->itemsize != 1 && b->itemsize != 2) {
+        PyErr_Format(PyExc_TypeError, "%s: uint8 or uint16 codes expected", what);
+        return -1;
+    }
+    out->code_bytes = (int)b->itemsize;
+    if (PyObject_GetBuffer(codebook, &keep[*nkeep], PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0)
+        return -1;
+    Py_buffer *cb = &keep[(*nkeep)++];
+    if (cb->itemsize != 4) {
+        PyErr_Format(PyExc_TypeError, "%s: float32 codebook expected", what);
+        return -1;
+    }
+    out->codebook = (const float *)cb->buf;
+    out->book_len = cb->len / 4;
+    return 0;
+}
+
+/* The model as the decoder reads it: unigram tables and, for k = 2 .. width + 1, level k. */
+typedef struct {
+    int width; /* context words: the order of the queries, minus one */
+    const float *uni, *ubow;
+    Py_ssize_t vocab;
+    level_t levels[MAX_ORDER + 1];
+    int bad; /* set when a value code lies outside its codebook */
+} model_t;
+
+/* Read (unigram, unigram_bow, levels) into *m, holding the buffers in keep[]. */
+static int parse_model(PyObject *uni_obj, PyObject *ubow_obj, PyObject *levels_obj, Py_ssize_t width,
+                       Py_buffer *keep, int *nkeep, model_t *m) {
+    memset(m, 0, sizeof *m);
+    if (width < 0 || width >= MAX_ORDER) {
+        PyErr_SetString(PyExc_ValueError, "width out of range");
+        return -1;
+    }
+    m->width = (int)width;
+    PyObject *seq = PySequence_Fast(levels_obj, "levels must be a sequence");
+    if (seq == NULL)
+        return -1;
+    int rc = -1;
+    if (PySequence_Fast_GET_SIZE(seq) != width) {
+        PyErr_SetString(PyExc_ValueError, "levels must hold one entry per order above 1");
+        goto done;
+    }
+    if (PyObject_GetBuffer(uni_obj, &keep[*nkeep], PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0)
+        goto done;
+    Py_buffer *uni_b = &keep[(*nkeep)++];
+    if (PyObject_GetBuffer(ubow_obj, &keep[*nkeep], PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0)
+        goto done;
+    Py_buffer *ubow_b = &keep[(*nkeep)++];
+    if (uni_b->itemsize != 4 || ubow_b->itemsize != 4 || uni_b->len != ubow_b->len) {
+        PyErr_SetString(PyExc_TypeError, "unigram tables must be float32 of one length");
+        goto done;
+    }
+    m->uni = (const float *)uni_b->buf;
+    m->ubow = (const float *)ubow_b->buf;
+    m->vocab = uni_b->len / 4;
+    for (Py_ssize_t i = 0; i < width; i++) {
+        PyObject *item = PySequence_Fast_GET_ITEM(seq, i);
+        PyObject *starts, *words, *logp, *logp_cb, *bow, *bow_cb;
+        if (!PyArg_ParseTuple(item, "OOOOOO", &starts, &words, &logp, &logp_cb, &bow, &bow_cb))
+            goto done;
+        level_t *lv = &m->levels[i + 2];
+        if (PyObject_GetBuffer(starts, &keep[*nkeep], PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0)
+            goto done;
+        if (keep[(*nkeep)++].itemsize != 4) {
+            PyErr_SetString(PyExc_TypeError, "starts must be uint32");
+            goto done;
+        }
+        lv->starts = (const uint32_t *)keep[*nkeep - 1].buf;
+        if (PyObject_GetBuffer(words, &keep[*nkeep], PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0)
+            goto done;
+        if (keep[(*nkeep)++].itemsize != 2) {
+            PyErr_SetString(PyExc_TypeError, "words must be uint16");
+            goto done;
+        }
+        lv->words = (const uint16_t *)keep[*nkeep - 1].buf;
+        if (parse_values(logp, logp_cb, keep, nkeep, &lv->logp, "logp") < 0)
+            goto done;
+        if (parse_values(bow, bow_cb, keep, nkeep, &lv->bow, "bow") < 0)
+            goto done;
+    }
+    rc = 0;
+done:
+    Py_DECREF(seq);
+    return rc;
+}
+
+/* node[j]: row of the j-gram made of the last j of the ``width`` context words c (oldest
+ * first), -1 when not stored. */
+static void context_nodes(const model_t *m, const int32_t *c, int64_t *node) {
+    const int width = m->width;
+    if (width >= 1)
+        node[1] = c[width - 1];
+    for (int j = 2; j <= width; j++) {
+        int64_t row = c[width - j];
+        for (int k = 2; k <= j; k++)
+            row = find(&m->levels[k], row, (uint16_t)c[width - j + k - 1]);
+        node[j] = row;
+    }
+}
+
+/* log10 P(w | context) as float32, given the context's nodes: the longest stored n-gram's
+ * probability plus the backoff weights of the longer contexts, added in that order. */
+static float prob(model_t *m, const int64_t *node, int32_t w) {
+    double res = 0.0;
+    for (int k = m->width + 1; k >= 2; k--) {
+        int64_t parent = node[k - 1];
+        int64_t row = find(&m->levels[k], parent, (uint16_t)w);
+        if (row >= 0)
+            return (float)(res + value_at(&m->levels[k].logp, row, &m->bad));
+        if (k - 1 == 1)
+            res += (double)m->ubow[parent];
+        else if (parent >= 0)
+            res += value_at(&m->levels[k - 1].bow, parent, &m->bad);
+    }
+    return (float)(res + (double)m->uni[w]);
+}
+
+static int get_buffer(PyObject *obj, Py_buffer *keep, int *nkeep, int writable, Py_ssize_t itemsize,
+                      Py_ssize_t items, const char *what) {
+    int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
+    if (PyObject_GetBuffer(obj, &keep[*nkeep], flags) < 0)
+        return -1;
+    Py_buffer *b = &keep[(*nkeep)++];
+    if (b->itemsize != itemsize || (items >= 0 && b->len != items * itemsize)) {
+        PyErr_Format(PyExc_ValueError, "%s: expected %zd items of %zd bytes", what, items, itemsize);
+        return -1;
+    }
+    return 0;
+}
+
+static void release(Py_buffer *keep, int nkeep) {
+    for (int i = 0; i < nkeep; i++)
+        PyBuffer_Release(&keep[i]);
+}
+
+#define KEEP_SLOTS (16 + 6 * MAX_ORDER)
+
+PyDoc_STRVAR(query_doc,
+"query(contexts, words, width, unigram, unigram_bow, levels, out)\n\n"
+"log10 P(words[i] | contexts[i]) into ``out`` (float32[n]).  ``contexts`` is int32[n * width],\n"
+"oldest word first; ``words`` int32[n]; ``levels`` a sequence, for k = 2 .. width + 1, of\n"
+"(starts, words, logp, logp_codebook, bow, bow_codebook): the order-k table's group starts\n"
+"(uint32, one per order-(k-1) row, plus one), its words (uint16), its log10 probabilities and\n"
+"its backoff weights (None at the top order), each float32 or codes with a float32 codebook\n"
+"(None for float32).  Ids are not checked: see lm.py.");
+
+static PyObject *query(PyObject *self, PyObject *args) {
+    PyObject *ctx_obj, *words_obj, *uni_obj, *ubow_obj, *levels_obj, *out_obj;
+    Py_ssize_t width;
+    if (!PyArg_ParseTuple(args, "OOnOOOO", &ctx_obj, &words_obj, &width, &uni_obj, &ubow_obj, &levels_obj,
+                          &out_obj))
+        return NULL;
+    Py_buffer keep[KEEP_SLOTS];
+    int nkeep = 0;
+    model_t m;
+    if (parse_model(uni_obj, ubow_obj, levels_obj, width, keep, &nkeep, &m) < 0 ||
+        get_buffer(words_obj, keep, &nkeep, 0, 4, -1, "words") < 0)
+        goto fail;
+    Py_ssize_t n = keep[nkeep - 1].len / 4;
+    const int32_t *words = (const int32_t *)keep[nkeep - 1].buf;
+    if (get_buffer(ctx_obj, keep, &nkeep, 0, 4, n * width, "contexts") < 0)
+        goto fail;
+    const int32_t *ctx = (const int32_t *)keep[nkeep - 1].buf;
+    if (get_buffer(out_obj, keep, &nkeep, 1, 4, n, "out") < 0)
+        goto fail;
+    float *out = (float *)keep[nkeep - 1].buf;
+    Py_BEGIN_ALLOW_THREADS
+    /* Consecutive queries often share their context: it is looked up once. */
+    int64_t node[MAX_ORDER + 1];
+    const int32_t *last = NULL;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const int32_t *c = ctx + i * width;
+        if (last == NULL || memcmp(c, last, (size_t)width * 4) != 0) {
+            context_nodes(&m, c, node);
+            last = c;
+        }
+        out[i] = prob(&m, node, words[i]);
+    }
+    Py_END_ALLOW_THREADS
+    if (m.bad) {
+        PyErr_SetString(PyExc_ValueError, "a value code lies outside its codebook");
+        goto fail;
+    }
+    release(keep, nkeep);
+    Py_RETURN_NONE;
+fail:
+    release(keep, nkeep);
+    return NULL;
+}
+
+static inline int bit_at(const uint8_t *bits, Py_ssize_t i) { return (bits[i >> 3] >> (7 - (i & 7))) & 1; }
+
+PyDoc_STRVAR(group_starts_doc,
+"group_starts(parent_bits, m, first_bits, n, out) -> bool\n\n"
+"Fill ``out`` (uint32[m + 1]) with the first order-k row of each of the m order-(k-1) rows, from\n"
+"the bit vectors ``parent_bits`` (rows with extensions) and ``first_bits`` (first row of each\n"
+"group), as numpy.packbits writes them; False if the two do not match.");
+
+static PyObject *group_starts(PyObject *self, PyObject *args) {
+    Py_buffer parent, first, out;
+    Py_ssize_t m, n;
+    if (!PyArg_ParseTuple(args, "y*ny*nw*", &parent, &m, &first, &n, &out))
+        return NULL;
+    PyObject *result = NULL;
+    if (m < 0 || n < 0 || parent.len * 8 < m || first.len * 8 < n || out.len < (m + 1) * 4 ||
+        n > (Py_ssize_t)UINT32_MAX) {
+        PyErr_SetString(PyExc_ValueError, "buffers too short for the given sizes");
+        goto done;
+    }
+    int ok = 1;
+    Py_BEGIN_ALLOW_THREADS
+    const uint8_t *pb = (const uint8_t *)parent.buf, *fb = (const uint8_t *)first.buf;
+    uint32_t *starts = (uint32_t *)out.buf;
+    Py_ssize_t r = 0;
+    for (Py_ssize_t p = 0; p < m; p++) {
+        starts[p] = (uint32_t)r;
+        if (!bit_at(pb, p))
+            continue;
+        if (r >= n || !bit_at(fb, r)) {
+            ok = 0;
+            break;
+        }
+        r++;
+        while (r < n && !bit_at(fb, r)) {
+            if ((r & 7) == 0 && r + 8 <= n && fb[r >> 3] == 0)
+                r += 8;
+            else
+                r++;
+        }
+    }
+    if (ok) {
+        starts[m] = (uint32_t)r;
+        ok = r == n;
+    }
+    Py_END_ALLOW_THREADS
+    result = PyBool_FromLong(ok);
+done:
+    PyBuffer_Release(&parent);
+    PyBuffer_Release(&first);
+    PyBuffer_Release(&out);
+    return result;
+}
+
+
+/* ---------------------------------------------------------------- forward-backward
+ *
+ * The two passes of restore.py (_forward_backward_bigram, _forward_backward_batch) over one
+ * batch of padded clusters, in probabilities rescaled at every step, as there: emissions are
+ * exp(channel score) scaled per position so that the largest is 1 (0 for padding, -inf), a
+ * step's vector is divided by its sum when that is positive.  The numpy code does the same
+ * arithmetic as whole-batch matrix products; only the order of additions differs. */
+
+static void emissions(const double *chan, Py_ssize_t len, Py_ssize_t k, double *emit) {
+    for (Py_ssize_t j = 0; j < len; j++) {
+        const double *c = chan + j * k;
+        double m = -HUGE_VAL;
+        for (Py_ssize_t x = 0; x < k; x++)
+            if (c[x] > m)
+                m = c[x];
+        if (!isfinite(m))
+            m = 0.0;
+        for (Py_ssize_t x = 0; x < k; x++)
+            emit[j * k + x] = exp(c[x] - m);
+    }
+}
+
+static inline void scale(double *v, Py_ssize_t size) {
+    double total = 0.0;
+    for (Py_ssize_t x = 0; x < size; x++)
+        total += v[x];
+    if (total > 0.0)
+        for (Py_ssize_t x = 0; x < size; x++)
+            v[x] /= total;
+}
+
+static int fb_args(PyObject *args, Py_buffer *trans, Py_buffer *chan, Py_buffer *out, Py_ssize_t *n,
+                   Py_ssize_t *len, Py_ssize_t *k, int pairs) {
+    if (!PyArg_ParseTuple(args, "y*y*nnnw*", trans, chan, n, len, k, out))
+        return -1;
+    Py_ssize_t steps = *len - (pairs ? 2 : 1);
+    Py_ssize_t cells = *k * *k * (pairs ? *k : 1);
+    if (*n < 0 || *len < (pairs ? 2 : 1) || *k < 1 || trans->itemsize != 8 || chan->itemsize != 8 ||
+        out->itemsize != 8 || chan->len != *n * *len * *k * 8 || out->len != chan->len ||
+        trans->len != *n * steps * cells * 8) {
+        PyBuffer_Release(trans);
+        PyBuffer_Release(chan);
+        PyBuffer_Release(out);
+        PyErr_SetString(PyExc_ValueError, "array shapes do not match (n, length, width)");
+        return -1;
+    }
+    return 0;
+}
+
+PyDoc_STRVAR(fb_chain_doc,
+"fb_chain(trans, chan, n, length, width, out)\n\n"
+"Posteriors (into ``out``, float64[n, length, width]) of a batch of first-order chains: ``chan``\n"
+"ln channel scores (-inf: no candidate), ``trans`` float64[n, length - 1, width, width] the\n"
+"probability of the candidate at j + 1 after the one at j.");
+
+/* Posteriors of one first-order chain (len positions of k candidates) into out; work holds
+ * 3 * len * k + k doubles. */
+static void chain_posteriors(const double *tr, const double *chan, Py_ssize_t len, Py_ssize_t k, double *work,
+                             double *out) {
+    double *emit = work, *alpha = work + len * k, *beta = work + 2 * len * k, *tmp = work + 3 * len * k;
+    emissions(chan, len, k, emit);
+    memcpy(alpha, emit, sizeof(double) * (size_t)k);
+    scale(alpha, k);
+    for (Py_ssize_t j = 1; j < len; j++) {
+        const double *prev = alpha + (j - 1) * k, *t = tr + (j - 1) * k * k;
+        double *a = alpha + j * k;
+        for (Py_ssize_t c = 0; c < k; c++)
+            a[c] = 0.0;
+        for (Py_ssize_t b = 0; b < k; b++) {
+            double p = prev[b];
+            if (p == 0.0)
+                continue;
+            for (Py_ssize_t c = 0; c < k; c++)
+                a[c] += p * t[b * k + c];
+        }
+        for (Py_ssize_t c = 0; c < k; c++)
+            a[c] *= emit[j * k + c];
+        scale(a, k);
+    }
+    for (Py_ssize_t c = 0; c < k; c++)
+        beta[(len - 1) * k + c] = 1.0;
+    for (Py_ssize_t j = len - 2; j >= 0; j--) {
+        const double *next = beta + (j + 1) * k, *t = tr + j * k * k;
+        double *bt = beta + j * k;
+        for (Py_ssize_t c = 0; c < k; c++)
+            tmp[c] = emit[(j + 1) * k + c] * next[c];
+        for (Py_ssize_t b = 0; b < k; b++) {
+            double sum = 0.0;
+            for (Py_ssize_t c = 0; c < k; c++)
+                sum += t[b * k + c] * tmp[c];
+            bt[b] = sum;
+        }
+        scale(bt, k);
+    }
+    for (Py_ssize_t x = 0; x < len * k; x++)
+        out[x] = alpha[x] * beta[x];
+    for (Py_ssize_t j = 0; j < len; j++)
+        scale(out + j * k, k);
+}
+
+/* Posteriors of one second-order chain whose first two positions are fixed context; work
+ * holds len * k + 2 * len * k * k + k * k doubles. */
+static void pairs_posteriors(const double *tr, const double *chan, Py_ssize_t len, Py_ssize_t k, double *work,
+                             double *out) {
+    const Py_ssize_t kk = k * k, kkk = k * k * k;
+    /* alpha[j][b, c], beta[j][b, c]: positions j - 1 and j hold candidates b and c. */
+    double *emit = work, *alpha = work + len * k, *beta = alpha + len * kk, *z = beta + len * kk;
+    emissions(chan, len, k, emit);
+    memset(alpha + kk, 0, sizeof(double) * (size_t)kk);
+    alpha[kk] = 1.0; /* positions 0 and 1 are fixed context */
+    for (Py_ssize_t j = 2; j < len; j++) {
+        const double *prev = alpha + (j - 1) * kk, *t = tr + (j - 2) * kkk;
+        double *a = alpha + j * kk;
+        memset(a, 0, sizeof(double) * (size_t)kk);
+        for (Py_ssize_t x = 0; x < k; x++)      /* the candidate at j - 2 */
+            for (Py_ssize_t b = 0; b < k; b++) { /* at j - 1 */
+                double p = prev[x * k + b];
+                if (p == 0.0)
+                    continue;
+                const double *row = t + (x * k + b) * k;
+                for (Py_ssize_t c = 0; c < k; c++)
+                    a[b * k + c] += p * row[c];
+            }
+        for (Py_ssize_t b = 0; b < k; b++)
+            for (Py_ssize_t c = 0; c < k; c++)
+                a[b * k + c] *= emit[j * k + c];
+        scale(a, kk);
+    }
+    for (Py_ssize_t x = 0; x < kk; x++)
+        beta[(len - 1) * kk + x] = 1.0;
+    for (Py_ssize_t j = len - 2; j >= 1; j--) {
+        const double *next = beta + (j + 1) * kk, *t = tr + (j - 1) * kkk;
+        double *bt = beta + j * kk;
+        for (Py_ssize_t b = 0; b < k; b++)
+            for (Py_ssize_t c = 0; c < k; c++)
+                z[b * k + c] = emit[(j + 1) * k + c] * next[b * k + c];
+        for (Py_ssize_t x = 0; x < k; x++)
+            for (Py_ssize_t b = 0; b < k; b++) {
+                const double *row = t + (x * k + b) * k;
+                double sum = 0.0;
+                for (Py_ssize_t c = 0; c < k; c++)
+                    sum += row[c] * z[b * k + c];
+                bt[x * k + b] = sum;
+            }
+        scale(bt, kk);
+    }
+    memset(out, 0, sizeof(double) * (size_t)k);
+    out[0] = 1.0;
+    for (Py_ssize_t j = 1; j < len; j++) {
+        double *o = out + j * k;
+        const double *a = alpha + j * kk, *bt = beta + j * kk;
+        for (Py_ssize_t c = 0; c < k; c++) {
+            double sum = 0.0;
+            for (Py_ssize_t b = 0; b < k; b++)
+                sum += a[b * k + c] * bt[b * k + c];
+            o[c] = sum;
+        }
+        scale(o, k);
+    }
+}
+
+static PyObject *fb_chain(PyObject *self, PyObject *args) {
+    Py_buffer trans_b, chan_b, out_b;
+    Py_ssize_t n, len, k;
+    if (fb_args(args, &trans_b, &chan_b, &out_b, &n, &len, &k, 0) < 0)
+        return NULL;
+    double *work = PyMem_RawMalloc(sizeof(double) * (size_t)(3 * len * k + k));
+    if (work != NULL) {
+        Py_BEGIN_ALLOW_THREADS
+        for (Py_ssize_t i = 0; i < n; i++)
+            chain_posteriors((const double *)trans_b.buf + i * (len - 1) * k * k,
+                             (const double *)chan_b.buf + i * len * k, len, k, work,
+                             (double *)out_b.buf + i * len * k);
+        Py_END_ALLOW_THREADS
+        PyMem_RawFree(work);
+    }
+    PyBuffer_Release(&trans_b);
+    PyBuffer_Release(&chan_b);
+    PyBuffer_Release(&out_b);
+    if (work == NULL)
+        return PyErr_NoMemory();
+    Py_RETURN_NONE;
+}
+
+PyDoc_STRVAR(fb_pairs_doc,
+"fb_pairs(trans, chan, n, length, width, out)\n\n"
+"Posteriors (into ``out``, float64[n, length, width]) of a batch of second-order chains whose\n"
+"first two positions are fixed context: ``chan`` ln channel scores (-inf: no candidate), ``trans``\n"
+"float64[n, length - 2, width, width, width] P(c | a b) for the candidates a, b, c at j - 2,\n"
+"j - 1, j.");
+
+static PyObject *fb_pairs(PyObject *self, PyObject *args) {
+    Py_buffer trans_b, chan_b, out_b;
+    Py_ssize_t n, len, k;
+    if (fb_args(args, &trans_b, &chan_b, &out_b, &n, &len, &k, 1) < 0)
+        return NULL;
+    double *work = PyMem_RawMalloc(sizeof(double) * (size_t)(len * k + 2 * len * k * k + k * k));
+    if (work != NULL) {
+        Py_BEGIN_ALLOW_THREADS
+        for (Py_ssize_t i = 0; i < n; i++)
+            pairs_posteriors((const double *)trans_b.buf + i * (len - 2) * k * k * k,
+                             (const double *)chan_b.buf + i * len * k, len, k, work,
+                             (double *)out_b.buf + i * len * k);
+        Py_END_ALLOW_THREADS
+        PyMem_RawFree(work);
+    }
+    PyBuffer_Release(&trans_b);
+    PyBuffer_Release(&chan_b);
+    PyBuffer_Release(&out_b);
+    if (work == NULL)
+        return PyErr_NoMemory();
+    Py_RETURN_NONE;
+}
+
+/* ---------------------------------------------------------------- the decoder's passes
+ *
+ * restore.py's _coarse_posteriors and _exact_posteriors for a packed batch: the transition
+ * tables are filled from the model here, cell by cell, instead of gathering every real cell
+ * of a padded (n, length, width, width[, width]) grid into query arrays first. */
+
+typedef struct {
+    const int32_t *cand;
+    const double *chan;
+    const uint8_t *real;
+    const int32_t *best;
+    double *out;
+    Py_ssize_t n, len, k;
+} batch_t;
+
+/* (cand, chan, real, best, n, length, width, out) of a packed batch. */
+static int parse_batch(PyObject *cand, PyObject *chan, PyObject *real, PyObject *best, Py_ssize_t n,
+                       Py_ssize_t len, Py_ssize_t k, PyObject *out, Py_buffer *keep, int *nkeep, batch_t *b) {
+    if (n < 0 || len < 1 || k < 1) {
+        PyErr_SetString(PyExc_ValueError, "bad batch shape");
+        return -1;
+    }
+    if (get_buffer(cand, keep, nkeep, 0, 4, n * len * k, "cand") < 0)
+        return -1;
+    b->cand = (const int32_t *)keep[*nkeep - 1].buf;
+    if (get_buffer(chan, keep, nkeep, 0, 8, n * len * k, "chan") < 0)
+        return -1;
+    b->chan = (const double *)keep[*nkeep - 1].buf;
+    if (get_buffer(real, keep, nkeep, 0, 1, n * len, "real") < 0)
+        return -1;
+    b->real = (const uint8_t *)keep[*nkeep - 1].buf;
+    if (get_buffer(best, keep, nkeep, 0, 4, n * len, "best") < 0)
+        return -1;
+    b->best = (const int32_t *)keep[*nkeep - 1].buf;
+    if (get_buffer(out, keep, nkeep, 1, 8, n * len * k, "out") < 0)
+        return -1;
+    b->out = (double *)keep[*nkeep - 1].buf;
+    b->n = n;
+    b->len = len;
+    b->k = k;
+    return 0;
+}
+
+static int ids_ok(const model_t *m, const batch_t *b, int32_t fill) {
+    if (fill < 0 || fill >= m->vocab)
+        return 0;
+    for (Py_ssize_t x = 0; x < b->n * b->len * b->k; x++)
+        if (b->cand[x] < 0 || b->cand[x] >= m->vocab)
+            return 0;
+    for (Py_ssize_t x = 0; x < b->n * b->len; x++)
+        if (b->best[x] < 0 || b->best[x] >= m->vocab)
+            return 0;
+    return 1;
+}
+
+PyDoc_STRVAR(coarse_doc,
+"coarse(cand, chan, real, best, n, length, width, eos, unigram, unigram_bow, levels, out)\n\n"
+"restore.py's coarse pass: posteriors of a packed batch in a first-order chain whose transition\n"
+"from a to b is P(b | older words, a) at the order len(levels) + 1, the older words being\n"
+"``best`` at their positions (``eos`` before the cluster).  ``cand`` int32, ``chan`` float64\n"
+"(-inf: no candidate), ``real`` uint8 (positions that exist), ``best`` int32.");
+
+static PyObject *coarse(PyObject *self, PyObject *args) {
+    PyObject *cand, *chan, *real, *best, *uni, *ubow, *levels, *out;
+    Py_ssize_t n, len, k;
+    int eos;
+    if (!PyArg_ParseTuple(args, "OOOOnnniOOOO", &cand, &chan, &real, &best, &n, &len, &k, &eos, &uni, &ubow,
+                          &levels, &out))
+        return NULL;
+    Py_buffer keep[KEEP_SLOTS];
+    int nkeep = 0;
+    model_t m;
+    batch_t b;
+    double *trans = NULL, *work = NULL;
+    if (parse_model(uni, ubow, levels, PySequence_Size(levels), keep, &nkeep, &m) < 0 ||
+        parse_batch(cand, chan, real, best, n, len, k, out, keep, &nkeep, &b) < 0)
+        goto fail;
+    if (m.width < 1 || !ids_ok(&m, &b, eos)) {
+        PyErr_SetString(PyExc_ValueError, "ids outside the vocabulary, or no context");
+        goto fail;
+    }
+    trans = PyMem_RawMalloc(sizeof(double) * (size_t)((len > 1 ? len - 1 : 1) * k * k));
+    work = PyMem_RawMalloc(sizeof(double) * (size_t)(3 * len * k + k));
+    if (trans == NULL || work == NULL) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    const int width = m.width;
+    int32_t ctx[MAX_ORDER];
+    int64_t node[MAX_ORDER + 1];
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const int32_t *cd = b.cand + i * len * k, *bst = b.best + i * len;
+        const double *ch = b.chan + i * len * k;
+        const uint8_t *rl = b.real + i * len;
+        for (Py_ssize_t x = 0; x < (len - 1) * k * k; x++)
+            trans[x] = 1.0;
+        for (Py_ssize_t j = 0; j + 1 < len; j++) {
+            if (!rl[j + 1])
+                continue;
+            for (int w = 1; w < width; w++) /* the word w places before a */
+                ctx[width - 1 - w] = j - w >= 0 ? bst[j - w] : eos;
+            for (Py_ssize_t a = 0; a < k; a++) {
+                if (!isfinite(ch[j * k + a]))
+                    continue;
+                ctx[width - 1] = cd[j * k + a];
+                context_nodes(&m, ctx, node);
+                for (Py_ssize_t c = 0; c < k; c++)
+                    if (isfinite(ch[(j + 1) * k + c]))
+                        trans[(j * k + a) * k + c] = pow(10.0, (double)prob(&m, node, cd[(j + 1) * k + c]));
+            }
+        }
+        chain_posteriors(trans, ch, len, k, work, b.out + i * len * k);
+    }
+    Py_END_ALLOW_THREADS
+    if (m.bad) {
+        PyErr_SetString(PyExc_ValueError, "a value code lies outside its codebook");
+        goto fail;
+    }
+    PyMem_RawFree(trans);
+    PyMem_RawFree(work);
+    release(keep, nkeep);
+    Py_RETURN_NONE;
+fail:
+    PyMem_RawFree(trans);
+    PyMem_RawFree(work);
+    release(keep, nkeep);
+    return NULL;
+}
+
+PyDoc_STRVAR(exact_doc,
+"exact(cand, chan, real, best, n, length, width, bos, ln10, unigram, unigram_bow, levels, out)\n\n"
+"restore.py's exact pass: posteriors of a packed batch (its first two positions fixed context)\n"
+"over pairs of candidates, P(c | a b) at the model's order len(levels) + 1; with three words of\n"
+"context the oldest is ``best`` at its position (``bos`` before the cluster).");
+
+static PyObject *exact(PyObject *self, PyObject *args) {
+    PyObject *cand, *chan, *real, *best, *uni, *ubow, *levels, *out;
+    Py_ssize_t n, len, k;
+    int bos;
+    double ln10;
+    if (!PyArg_ParseTuple(args, "OOOOnnnidOOOO", &cand, &chan, &real, &best, &n, &len, &k, &bos, &ln10, &uni,
+                          &ubow, &levels, &out))
+        return NULL;
+    Py_buffer keep[KEEP_SLOTS];
+    int nkeep = 0;
+    model_t m;
+    batch_t b;
+    double *trans = NULL, *work = NULL;
+    if (parse_model(uni, ubow, levels, PySequence_Size(levels), keep, &nkeep, &m) < 0 ||
+        parse_batch(cand, chan, real, best, n, len, k, out, keep, &nkeep, &b) < 0)
+        goto fail;
+    if ((m.width != 2 && m.width != 3) || len < 2 || !ids_ok(&m, &b, bos)) {
+        PyErr_SetString(PyExc_ValueError, "ids outside the vocabulary, or a model that is no trigram or 4-gram");
+        goto fail;
+    }
+    const Py_ssize_t kkk = k * k * k;
+    trans = PyMem_RawMalloc(sizeof(double) * (size_t)((len > 2 ? len - 2 : 1) * kkk));
+    work = PyMem_RawMalloc(sizeof(double) * (size_t)(len * k + 2 * len * k * k + k * k));
+    if (trans == NULL || work == NULL) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    const int width = m.width;
+    int32_t ctx[MAX_ORDER];
+    int64_t node[MAX_ORDER + 1];
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const int32_t *cd = b.cand + i * len * k, *bst = b.best + i * len;
+        const double *ch = b.chan + i * len * k;
+        const uint8_t *rl = b.real + i * len;
+        for (Py_ssize_t x = 0; x < (len - 2) * kkk; x++)
+            trans[x] = 1.0;
+        for (Py_ssize_t t = 0; t + 2 < len; t++) { /* candidates a, b, c at t, t + 1, t + 2 */
+            if (!rl[t + 2])
+                continue;
+            if (width == 3)
+                ctx[0] = t == 0 ? bos : bst[t - 1];
+            for (Py_ssize_t a = 0; a < k; a++) {
+                if (!isfinite(ch[t * k + a]))
+                    continue;
+                ctx[width - 2] = cd[t * k + a];
+                for (Py_ssize_t bb = 0; bb < k; bb++) {
+                    if (!isfinite(ch[(t + 1) * k + bb]))
+                        continue;
+                    ctx[width - 1] = cd[(t + 1) * k + bb];
+                    context_nodes(&m, ctx, node);
+                    double *row = trans + t * kkk + (a * k + bb) * k;
+                    for (Py_ssize_t c = 0; c < k; c++)
+                        if (isfinite(ch[(t + 2) * k + c]))
+                            row[c] = exp((double)prob(&m, node, cd[(t + 2) * k + c]) * ln10);
+                }
+            }
+        }
+        pairs_posteriors(trans, ch, len, k, work, b.out + i * len * k);
+    }
+    Py_END_ALLOW_THREADS
+    if (m.bad) {
+        PyErr_SetString(PyExc_ValueError, "a value code lies outside its codebook");
+        goto fail;
+    }
+    PyMem_RawFree(trans);
+    PyMem_RawFree(work);
+    release(keep, nkeep);
+    Py_RETURN_NONE;
+fail:
+    PyMem_RawFree(trans);
+    PyMem_RawFree(work);
+    release(keep, nkeep);
+    return NULL;
+}
+
+static PyMethodDef methods[] = {
+    {"query", query, METH_VARARGS, query_doc},
+    {"group_starts", group_starts, METH_VARARGS, group_starts_doc},
+    {"fb_chain", fb_chain, METH_VARARGS, fb_chain_doc},
+    {"fb_pairs", fb_pairs, METH_VARARGS, fb_pairs_doc},
+    {"coarse", coarse, METH_VARARGS, coarse_doc},
+    {"exact", exact, METH_VARARGS, exact_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_speedups",
+    "vn-repair's compiled inner loops: n-gram queries and forward-backward (optional; numpy stands in).", -1,
+    methods, NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC PyInit__speedups(void) { return PyModule_Create(&module); }
