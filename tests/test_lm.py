@@ -419,6 +419,36 @@ def test_compiled_tables_check_the_file(tmp_path: Path) -> None:
         short.log10_prob_batch(ctx, w)
 
 
+def test_tables_of_the_wrong_size_or_shape_are_refused(tmp_path: Path) -> None:
+    # Checked at load, so that neither numpy nor the compiled module reads past an array.
+    model, path = _train(tmp_path, order=3, quant_bits=8)
+    arrays = dict(model._arrays)
+    with pytest.raises(ModelFormatError, match="uni_bow has 10 entries"):
+        NgramModel(model.header, dict(arrays, uni_bow=arrays["uni_bow"][:10]), str(path))
+    with pytest.raises(ModelFormatError, match="2 dimensions"):
+        NgramModel(model.header, dict(arrays, logp_3=arrays["logp_3"][:, None]), str(path))
+
+
+@needs_compiled
+def test_the_compiled_module_checks_what_it_reads(tmp_path: Path) -> None:
+    # Called directly, past lm.py's checks: errors, not reads out of bounds.
+    model, _ = _train(tmp_path, order=3, quant_bits=8)
+    uni, ubow, levels = model.compiled_tables()
+    ctx = np.array([[model.bos_id, model.bos_id]], dtype=np.int32)
+    out = np.empty(1, dtype=np.float32)
+    for bad in (-1, len(model.vocab)):
+        with pytest.raises(ValueError, match="outside the vocabulary"):
+            lm._speedups.query(ctx, np.array([bad], dtype=np.int32), 2, uni, ubow, levels, out)
+    short = ((levels[0][0][:-5], *levels[0][1:]), levels[1])
+    with pytest.raises(lm._speedups.ModelDataError, match="order-2 tables do not fit"):
+        lm._speedups.query(ctx, np.array([1], dtype=np.int32), 2, uni, ubow, short, out)
+    no_logp = (levels[0], (*levels[1][:2], None, None, *levels[1][4:]))
+    with pytest.raises(lm._speedups.ModelDataError, match="order-3 tables do not fit"):
+        lm._speedups.query(ctx, np.array([1], dtype=np.int32), 2, uni, ubow, no_logp, out)
+    with pytest.raises(ValueError, match="shapes do not match"):
+        lm._speedups.fb_chain(np.empty(0), np.empty(0), 2**61, 1, 1, np.empty(0))
+
+
 def test_pure_python_switch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # VN_REPAIR_PURE_PYTHON=1 sends every query to numpy, with the same answers.
     model, path = _train(tmp_path, order=3)

@@ -258,6 +258,31 @@ def test_compiled_decoder_passes_equal_numpy(seed, monkeypatch):
         assert np.isfinite(got["0"]).all() and np.allclose(got["0"].sum(axis=2), 1.0)
 
 
+@needs_compiled
+def test_compiled_singles_equal_numpy(monkeypatch):
+    # Clusters with one open position: each candidate scored by every n-gram it is in.
+    import numpy as np
+
+    from vn_repair.restore import _Slot, get_restorer
+
+    r = get_restorer()
+    assert r.model.prepare().compiled
+    rng = np.random.default_rng(4)
+    clusters = []
+    for i in range(300):
+        k = int(rng.integers(2, 9))
+        slot = _Slot(i, "x", rng.integers(10, len(r.vocab), k).astype(np.int32), rng.uniform(-9, 0, k), "dropped-letter")
+        before = [int(x) for x in rng.integers(10, len(r.vocab), r.ctx)]
+        after = [int(x) for x in rng.integers(10, len(r.vocab), int(rng.integers(0, r.ctx)))] + [r.eos_id]
+        clusters.append(before + [slot] + after[: r.ctx])
+    got = {}
+    for pure in ("1", "0"):
+        monkeypatch.setenv("VN_REPAIR_PURE_PYTHON", pure)
+        got[pure] = r._decode_singles(clusters)
+    assert [b for _, b, _ in got["0"]] == [b for _, b, _ in got["1"]]
+    np.testing.assert_allclose([p for _, _, p in got["0"]], [p for _, _, p in got["1"]], rtol=1e-12)
+
+
 _CITY = ("Người dân Hà Nội đã quen với cảnh tắc đường vào giờ cao điểm.\n"
          "Nhiều gia đình chọn sống{gap}ngoại thành để tránh khói bụi và tiếng ồn.\n"
          "Chính quyền thành phố đang xây dng thêm đường vành đai và cải tạo nhiều tuyến phố cũ.\n"

@@ -23,6 +23,31 @@
 #include <math.h>
 
 #define MAX_ORDER 8
+/* Bounds on a packed batch's length and width, far above the decoder's, so that no work
+ * buffer's size can overflow. */
+#define MAX_LENGTH (1 << 20)
+#define MAX_WIDTH (1 << 10)
+
+/* Raised for model data the module cannot read (lm.py names the file); ValueError for the
+ * caller's arguments. */
+static PyObject *ModelDataError;
+
+/* a * b into *out, or 0 when it would not fit (or a factor is negative). */
+static int mul_ok(Py_ssize_t a, Py_ssize_t b, Py_ssize_t *out) {
+    if (a < 0 || b < 0 || (a != 0 && b > PY_SSIZE_T_MAX / a))
+        return 0;
+    *out = a * b;
+    return 1;
+}
+
+/* The product of the first count factors, or -1 when it would not fit. */
+static Py_ssize_t product(const Py_ssize_t *factors, int count) {
+    Py_ssize_t acc = 1;
+    for (int i = 0; i < count; i++)
+        if (!mul_ok(acc, factors[i], &acc))
+            return -1;
+    return acc;
+}
 
 /* One array of values: float32, or uint8 / uint16 codes into a float32 codebook. */
 typedef struct {
@@ -30,6 +55,7 @@ typedef struct {
     const float *codebook; /* NULL: data is float32 */
     int code_bytes;        /* 1 or 2 when coded */
     Py_ssize_t book_len;   /* entries in the codebook */
+    Py_ssize_t count;      /* rows */
 } values_t;
 
 typedef struct {
@@ -75,12 +101,14 @@ static int parse_values(PyObject *data, PyObject *codebook, Py_buffer *keep, int
     out->data = NULL;
     out->codebook = NULL;
     out->code_bytes = 0;
+    out->count = 0;
     if (data == Py_None)
         return 0;
     if (PyObject_GetBuffer(data, &keep[*nkeep], PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0)
         return -1;
     Py_buffer *b = &keep[(*nkeep)++];
     out->data = b->buf;
+    out->count = b->itemsize > 0 ? b->len / b->itemsize : 0;
     if (codebook == Py_None) {
         if (b->itemsize != 4) {
             PyErr_Format(PyExc_TypeError, "%s: float32 values expected", what);
@@ -157,6 +185,7 @@ static int parse_model(PyObject *uni_obj, PyObject *ubow_obj, PyObject *levels_o
             goto done;
         }
         lv->starts = (const uint32_t *)keep[*nkeep - 1].buf;
+        const Py_ssize_t nstarts = keep[*nkeep - 1].len / 4;
         if (PyObject_GetBuffer(words, &keep[*nkeep], PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0)
             goto done;
         if (keep[(*nkeep)++].itemsize != 2) {
@@ -164,10 +193,20 @@ static int parse_model(PyObject *uni_obj, PyObject *ubow_obj, PyObject *levels_o
             goto done;
         }
         lv->words = (const uint16_t *)keep[*nkeep - 1].buf;
+        const Py_ssize_t rows = keep[*nkeep - 1].len / 2;
         if (parse_values(logp, logp_cb, keep, nkeep, &lv->logp, "logp") < 0)
             goto done;
         if (parse_values(bow, bow_cb, keep, nkeep, &lv->bow, "bow") < 0)
             goto done;
+        /* The sizes must fit together, or a lookup would read past an array: one group start
+         * per row of the level below (per unit at level 2), plus one, the last being this
+         * level's row count; a value per row; backoff weights below the top. */
+        const Py_ssize_t parents = i == 0 ? m->vocab : m->levels[i + 1].logp.count;
+        if (nstarts != parents + 1 || (Py_ssize_t)lv->starts[parents] != rows || lv->logp.data == NULL ||
+            lv->logp.count != rows || (i + 1 < width && (lv->bow.data == NULL || lv->bow.count != rows))) {
+            PyErr_Format(ModelDataError, "the order-%zd tables do not fit together", i + 2);
+            goto done;
+        }
     }
     rc = 0;
 done:
@@ -212,7 +251,8 @@ static int get_buffer(PyObject *obj, Py_buffer *keep, int *nkeep, int writable, 
     if (PyObject_GetBuffer(obj, &keep[*nkeep], flags) < 0)
         return -1;
     Py_buffer *b = &keep[(*nkeep)++];
-    if (b->itemsize != itemsize || (items >= 0 && b->len != items * itemsize)) {
+    Py_ssize_t bytes = 0;
+    if (b->itemsize != itemsize || (items >= 0 && (!mul_ok(items, itemsize, &bytes) || b->len != bytes))) {
         PyErr_Format(PyExc_ValueError, "%s: expected %zd items of %zd bytes", what, items, itemsize);
         return -1;
     }
@@ -255,21 +295,36 @@ static PyObject *query(PyObject *self, PyObject *args) {
     if (get_buffer(out_obj, keep, &nkeep, 1, 4, n, "out") < 0)
         goto fail;
     float *out = (float *)keep[nkeep - 1].buf;
+    int bad_ids = 0;
     Py_BEGIN_ALLOW_THREADS
-    /* Consecutive queries often share their context: it is looked up once. */
+    /* Consecutive queries often share their context: it is looked up once.  Ids are
+     * checked here, where they are read (lm.py checks them too, before the call). */
     int64_t node[MAX_ORDER + 1];
     const int32_t *last = NULL;
-    for (Py_ssize_t i = 0; i < n; i++) {
+    for (Py_ssize_t i = 0; i < n && !bad_ids; i++) {
         const int32_t *c = ctx + i * width;
         if (last == NULL || memcmp(c, last, (size_t)width * 4) != 0) {
+            for (Py_ssize_t j = 0; j < width; j++)
+                if (c[j] < 0 || c[j] >= m.vocab)
+                    bad_ids = 1;
+            if (bad_ids)
+                break;
             context_nodes(&m, c, node);
             last = c;
+        }
+        if (words[i] < 0 || words[i] >= m.vocab) {
+            bad_ids = 1;
+            break;
         }
         out[i] = prob(&m, node, words[i]);
     }
     Py_END_ALLOW_THREADS
+    if (bad_ids) {
+        PyErr_SetString(PyExc_ValueError, "ids outside the vocabulary");
+        goto fail;
+    }
     if (m.bad) {
-        PyErr_SetString(PyExc_ValueError, "a value code lies outside its codebook");
+        PyErr_SetString(ModelDataError, "a value code lies outside its codebook");
         goto fail;
     }
     release(keep, nkeep);
@@ -369,10 +424,11 @@ static int fb_args(PyObject *args, Py_buffer *trans, Py_buffer *chan, Py_buffer 
     if (!PyArg_ParseTuple(args, "y*y*nnnw*", trans, chan, n, len, k, out))
         return -1;
     Py_ssize_t steps = *len - (pairs ? 2 : 1);
-    Py_ssize_t cells = *k * *k * (pairs ? *k : 1);
-    if (*n < 0 || *len < (pairs ? 2 : 1) || *k < 1 || trans->itemsize != 8 || chan->itemsize != 8 ||
-        out->itemsize != 8 || chan->len != *n * *len * *k * 8 || out->len != chan->len ||
-        trans->len != *n * steps * cells * 8) {
+    const Py_ssize_t chan_f[3] = {*n, *len, *k}, trans_f[6] = {*n, steps, *k, *k, pairs ? *k : 1, 8};
+    Py_ssize_t chan_items = product(chan_f, 3), trans_bytes = product(trans_f, 6);
+    if (*n < 0 || steps < 0 || *len > MAX_LENGTH || *k < 1 || *k > MAX_WIDTH || chan_items < 0 || chan_items > PY_SSIZE_T_MAX / 8 || trans_bytes < 0 ||
+        trans->itemsize != 8 || chan->itemsize != 8 || out->itemsize != 8 || chan->len != chan_items * 8 ||
+        out->len != chan->len || trans->len != trans_bytes) {
         PyBuffer_Release(trans);
         PyBuffer_Release(chan);
         PyBuffer_Release(out);
@@ -565,7 +621,8 @@ typedef struct {
 /* (cand, chan, real, best, n, length, width, out) of a packed batch. */
 static int parse_batch(PyObject *cand, PyObject *chan, PyObject *real, PyObject *best, Py_ssize_t n,
                        Py_ssize_t len, Py_ssize_t k, PyObject *out, Py_buffer *keep, int *nkeep, batch_t *b) {
-    if (n < 0 || len < 1 || k < 1) {
+    const Py_ssize_t f[4] = {n, len, k, k};
+    if (n < 0 || len < 1 || len > MAX_LENGTH || k < 1 || k > MAX_WIDTH || product(f, 4) < 0 || product(f, 4) > PY_SSIZE_T_MAX / (8 * k)) {
         PyErr_SetString(PyExc_ValueError, "bad batch shape");
         return -1;
     }
@@ -663,7 +720,7 @@ static PyObject *coarse(PyObject *self, PyObject *args) {
     }
     Py_END_ALLOW_THREADS
     if (m.bad) {
-        PyErr_SetString(PyExc_ValueError, "a value code lies outside its codebook");
+        PyErr_SetString(ModelDataError, "a value code lies outside its codebook");
         goto fail;
     }
     PyMem_RawFree(trans);
@@ -745,7 +802,7 @@ static PyObject *exact(PyObject *self, PyObject *args) {
     }
     Py_END_ALLOW_THREADS
     if (m.bad) {
-        PyErr_SetString(PyExc_ValueError, "a value code lies outside its codebook");
+        PyErr_SetString(ModelDataError, "a value code lies outside its codebook");
         goto fail;
     }
     PyMem_RawFree(trans);
@@ -759,6 +816,119 @@ fail:
     return NULL;
 }
 
+
+PyDoc_STRVAR(singles_doc,
+"singles(cand, chan, sizes, rows, ln10, unigram, unigram_bow, levels, best, post)\n\n"
+"restore.py's _decode_singles: clusters with one open position.  Cluster i has sizes[i]\n"
+"candidates (``cand`` int32 and ``chan`` float64 ln channel scores, cluster after cluster) and\n"
+"``rows`` int32[m, 2 * w]: the w units before the open position, then up to w after it (-1:\n"
+"none), w = len(levels).  A candidate's score is its channel score plus ln P of every n-gram\n"
+"it takes part in; writes each cluster's first likeliest candidate to ``best`` (int32[m]) and\n"
+"its posterior to ``post`` (float64[m]).");
+
+static PyObject *singles(PyObject *self, PyObject *args) {
+    PyObject *cand, *chan, *sizes, *rows, *uni, *ubow, *levels, *best, *post;
+    double ln10;
+    if (!PyArg_ParseTuple(args, "OOOOdOOOOO", &cand, &chan, &sizes, &rows, &ln10, &uni, &ubow, &levels, &best,
+                          &post))
+        return NULL;
+    Py_buffer keep[KEEP_SLOTS];
+    int nkeep = 0;
+    model_t m;
+    if (parse_model(uni, ubow, levels, PySequence_Size(levels), keep, &nkeep, &m) < 0 ||
+        get_buffer(sizes, keep, &nkeep, 0, 4, -1, "sizes") < 0)
+        goto fail;
+    const int32_t *sz = (const int32_t *)keep[nkeep - 1].buf;
+    Py_ssize_t nclusters = keep[nkeep - 1].len / 4, total = 0;
+    for (Py_ssize_t i = 0; i < nclusters; i++) {
+        if (sz[i] < 1) {
+            PyErr_SetString(PyExc_ValueError, "a cluster without candidates");
+            goto fail;
+        }
+        total += sz[i];
+    }
+    const int w = m.width;
+    if (w < 1 || get_buffer(cand, keep, &nkeep, 0, 4, total, "cand") < 0)
+        goto fail;
+    const int32_t *cd = (const int32_t *)keep[nkeep - 1].buf;
+    if (get_buffer(chan, keep, &nkeep, 0, 8, total, "chan") < 0)
+        goto fail;
+    const double *ch = (const double *)keep[nkeep - 1].buf;
+    if (get_buffer(rows, keep, &nkeep, 0, 4, nclusters * 2 * w, "rows") < 0)
+        goto fail;
+    const int32_t *rw = (const int32_t *)keep[nkeep - 1].buf;
+    if (get_buffer(best, keep, &nkeep, 1, 4, nclusters, "best") < 0)
+        goto fail;
+    int32_t *bst = (int32_t *)keep[nkeep - 1].buf;
+    if (get_buffer(post, keep, &nkeep, 1, 8, nclusters, "post") < 0)
+        goto fail;
+    double *pst = (double *)keep[nkeep - 1].buf;
+    for (Py_ssize_t x = 0; x < total; x++)
+        if (cd[x] < 0 || cd[x] >= m.vocab)
+            goto bad_ids;
+    for (Py_ssize_t i = 0; i < nclusters; i++)
+        for (int j = 0; j < 2 * w; j++) {
+            int32_t u = rw[i * 2 * w + j];
+            /* Before the open position: a unit; after it: a unit, or -1 from there on. */
+            if (u >= m.vocab || (u < 0 && (j < w || u != -1 || (j + 1 < 2 * w && rw[i * 2 * w + j + 1] >= 0))))
+                goto bad_ids;
+        }
+    double *score = PyMem_RawMalloc(sizeof(double) * (size_t)(total > 0 ? total : 1));
+    if (score == NULL) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    int32_t window[2 * MAX_ORDER + 1];
+    int64_t node[MAX_ORDER + 1];
+    Py_ssize_t at = 0;
+    for (Py_ssize_t i = 0; i < nclusters; i++) {
+        const int32_t *r = rw + i * 2 * w;
+        for (int j = 0; j < w; j++)
+            window[j] = r[j];
+        for (int j = 0; j < w; j++)
+            window[w + 1 + j] = r[w + j];
+        double mx = -HUGE_VAL;
+        for (Py_ssize_t x = at; x < at + sz[i]; x++) {
+            window[w] = cd[x];
+            double sc = ch[x];
+            /* The n-gram ending at window[w + k] for k = 0 .. w holds the candidate. */
+            for (int k = 0; k <= w; k++) {
+                if (window[w + k] < 0)
+                    break;
+                context_nodes(&m, window + k, node);
+                sc += (double)prob(&m, node, window[w + k]) * ln10;
+            }
+            score[x] = sc;
+            if (sc > mx)
+                mx = sc;
+        }
+        double tot = 0.0;
+        int32_t first = -1;
+        for (Py_ssize_t x = at; x < at + sz[i]; x++) {
+            tot += exp(score[x] - mx);
+            if (first < 0 && score[x] == mx)
+                first = (int32_t)(x - at);
+        }
+        bst[i] = first < 0 ? 0 : first;
+        pst[i] = 1.0 / tot;
+        at += sz[i];
+    }
+    Py_END_ALLOW_THREADS
+    PyMem_RawFree(score);
+    if (m.bad) {
+        PyErr_SetString(ModelDataError, "a value code lies outside its codebook");
+        goto fail;
+    }
+    release(keep, nkeep);
+    Py_RETURN_NONE;
+bad_ids:
+    PyErr_SetString(PyExc_ValueError, "ids outside the vocabulary");
+fail:
+    release(keep, nkeep);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"query", query, METH_VARARGS, query_doc},
     {"group_starts", group_starts, METH_VARARGS, group_starts_doc},
@@ -766,6 +936,7 @@ static PyMethodDef methods[] = {
     {"fb_pairs", fb_pairs, METH_VARARGS, fb_pairs_doc},
     {"coarse", coarse, METH_VARARGS, coarse_doc},
     {"exact", exact, METH_VARARGS, exact_doc},
+    {"singles", singles, METH_VARARGS, singles_doc},
     {NULL, NULL, 0, NULL},
 };
 
@@ -775,4 +946,16 @@ static struct PyModuleDef module = {
     methods, NULL, NULL, NULL, NULL,
 };
 
-PyMODINIT_FUNC PyInit__speedups(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__speedups(void) {
+    PyObject *mod = PyModule_Create(&module);
+    if (mod == NULL)
+        return NULL;
+    ModelDataError = PyErr_NewExceptionWithDoc("vn_repair._speedups.ModelDataError",
+                                               "Model tables that do not fit together (a damaged model file).",
+                                               PyExc_ValueError, NULL);
+    if (ModelDataError == NULL || PyModule_AddObjectRef(mod, "ModelDataError", ModelDataError) < 0) {
+        Py_DECREF(mod);
+        return NULL;
+    }
+    return mod;
+}

@@ -126,6 +126,13 @@ class NgramModel:
             self.eos_id: int = self._index[specials["eos"]]
         except KeyError as exc:
             raise ModelFormatError(f"{where}: special unit {exc} is not in the vocabulary") from None
+        for name, a in arrays.items():
+            if a.ndim != 1:
+                raise ModelFormatError(f"{where}: array {name!r} has {a.ndim} dimensions, expected 1")
+        for name in ("uni_logp", "uni_bow"):
+            if len(arrays[name]) != len(self.vocab):
+                raise ModelFormatError(f"{where}: {name} has {len(arrays[name])} entries for "
+                                       f"{len(self.vocab)} units")
         #: log10 P(w) for every unit id (the unigram distribution; ``<s>`` is LOG10_ZERO).
         self.unigram_log10: np.ndarray = arrays["uni_logp"]
         self._uni_bow: np.ndarray = arrays["uni_bow"]
@@ -200,6 +207,11 @@ class NgramModel:
         ``VN_REPAIR_PURE_PYTHON=1``, or for a model whose arrays it cannot read."""
         return bool(self._compiled_levels())
 
+    def format_error(self, exc: Exception) -> ModelFormatError:
+        """``exc`` (model data the compiled module cannot read) as a ModelFormatError naming
+        the file."""
+        return ModelFormatError(f"{self.path or '<in-memory model>'}: {exc}")
+
     def compiled_tables(self, order: int | None = None, build: bool = True
                         ) -> tuple[np.ndarray, np.ndarray, tuple[tuple[Any, ...], ...]] | None:
         """(unigram, unigram backoff, levels) as :mod:`vn_repair._speedups` reads the model for
@@ -227,7 +239,7 @@ class NgramModel:
         def readable(name: str) -> tuple[np.ndarray, np.ndarray | None] | None:
             """(values, None) for float32 values, (codes, codebook) for uint8 or uint16 codes."""
             a = np.ascontiguousarray(arrays[name])
-            book = arrays.get(name + "_codebook")
+            book = arrays.get(name + "_codebook") if self.quantized else None
             if book is None:
                 return (a, None) if a.dtype == np.float32 else None
             book = np.ascontiguousarray(book)
@@ -426,8 +438,8 @@ class NgramModel:
             try:
                 _speedups.query(np.ascontiguousarray(ctx, dtype=np.int32), np.ascontiguousarray(w, dtype=np.int32),
                                width, self.unigram_log10, self._uni_bow, levels[:width], out)
-            except ValueError as exc:  # a code outside its codebook
-                raise ModelFormatError(f"{self.path or '<in-memory model>'}: {exc}") from None
+            except _speedups.ModelDataError as exc:  # a code outside its codebook
+                raise self.format_error(exc) from None
             return out
         return self._log10_prob_numpy(ctx, w, top)
 

@@ -770,6 +770,19 @@ class Restorer:
         pad: list[int | _Slot] = [-1] * ctx
         rows = [(cl[:ctx] + cl[ctx + 1 :] + pad)[: 2 * ctx] for cl in clusters]
         sizes = np.array([len(s.cands) for s in slots])
+        compiled = speedups()
+        model: Any = self.model
+        tables = model.compiled_tables(build=len(slots) > 256) if compiled is not None else None
+        if compiled is not None and tables is not None:  # the same sums, a candidate at a time, in C
+            best = np.empty(len(slots), dtype=np.int32)
+            post = np.empty(len(slots))
+            try:
+                compiled.singles(np.concatenate([s.cands for s in slots]).astype(np.int32),
+                                 np.ascontiguousarray(np.concatenate([s.channel for s in slots]), dtype=np.float64),
+                                 sizes.astype(np.int32), np.array(rows, dtype=np.int32), _LN10, *tables, best, post)
+            except compiled.ModelDataError as exc:
+                raise model.format_error(exc) from None
+            return list(zip(slots, best.tolist(), post.tolist()))
         cand = np.concatenate([s.cands for s in slots]).astype(np.int64)
         score = np.concatenate([s.channel for s in slots])
         ctx_arr = np.repeat(np.array(rows, dtype=np.int64), sizes, axis=0)
@@ -875,7 +888,10 @@ class Restorer:
         tables = model.compiled_tables(build=False) if compiled is not None else None
         if compiled is not None and tables is not None:  # the same, a cell at a time, in C
             out = np.empty((n, length, width))
-            compiled.exact(*_packed(cand, chan, real, best), n, length, width, self.bos_id, _LN10, *tables, out)
+            try:
+                compiled.exact(*_packed(cand, chan, real, best), n, length, width, self.bos_id, _LN10, *tables, out)
+            except compiled.ModelDataError as exc:
+                raise model.format_error(exc) from None
             return out
         valid = np.isfinite(chan)
         # Trigram table per position j >= 2 over (a at j-2, b at j-1, c at j); only the real
@@ -911,7 +927,10 @@ class Restorer:
         tables = model.compiled_tables(order, build=False) if compiled is not None else None
         if compiled is not None and tables is not None:  # the same, a cell at a time, in C
             out = np.empty((n, length, width))
-            compiled.coarse(*_packed(cand, chan, real, best), n, length, width, self.eos_id, *tables, out)
+            try:
+                compiled.coarse(*_packed(cand, chan, real, best), n, length, width, self.eos_id, *tables, out)
+            except compiled.ModelDataError as exc:
+                raise model.format_error(exc) from None
             return out
         valid = np.isfinite(chan)
         shape = (n, length - 1, width, width)
