@@ -323,32 +323,6 @@ def test_a_lower_order_query_is_the_backoff_distribution(tmp_path: Path) -> None
         model.log10_prob_batch(padded, words, order=2)
 
 
-@pytest.mark.parametrize("order,quant", [(2, 0), (3, 8), (4, 0)])
-def test_small_batches_need_no_search_keys(tmp_path: Path, order: int, quant: int) -> None:
-    # A small batch is answered from the bit vectors (rank, select, a binary search in the
-    # parent's group) without building the keys; big batches use the keys.  Both must agree.
-    _, path = _train(tmp_path, order=order, quant_bits=quant, min_counts=(1,) + (1,) * (order - 1))
-    lazy, keyed = NgramModel.load(path), NgramModel.load(path).prepare()
-    rng = np.random.default_rng(11)
-    sents = [lazy.ids(s) for s in lm_sentences(FIXTURE.read_text(encoding="utf-8"))]
-    ctxs, words = [], []
-    for s in sents:
-        padded = [lazy.bos_id] * (order - 1) + list(s) + [lazy.eos_id]
-        for i in range(len(s) + 1):
-            ctxs.append(padded[i : i + order - 1])
-            words.append(padded[i + order - 1])
-    for _ in range(500):
-        ctxs.append(list(rng.integers(0, len(lazy.vocab), order - 1)))
-        words.append(int(rng.integers(0, len(lazy.vocab))))
-    ctx = np.array(ctxs, dtype=np.int32).reshape(-1, order - 1)
-    w = np.array(words, dtype=np.int32)
-    for start in range(0, len(w), 1000):
-        part = slice(start, start + 1000)
-        np.testing.assert_array_equal(lazy.log10_prob_batch(ctx[part], w[part]),
-                                      keyed.log10_prob_batch(ctx[part], w[part]))
-    assert not lazy._keys
-
-
 def _queries(model: NgramModel, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Every n-gram of the fixture, then random (mostly unseen) contexts and words."""
     order = model.order
@@ -363,6 +337,20 @@ def _queries(model: NgramModel, seed: int) -> tuple[np.ndarray, np.ndarray]:
         ctxs.append(list(rng.integers(0, len(model.vocab), order - 1)))
         words.append(int(rng.integers(0, len(model.vocab))))
     return np.array(ctxs, dtype=np.int32).reshape(-1, order - 1), np.array(words, dtype=np.int32)
+
+
+@pytest.mark.parametrize("order,quant", [(2, 0), (3, 8), (4, 0)])
+def test_small_batches_need_no_search_keys(tmp_path: Path, order: int, quant: int) -> None:
+    # A small batch is answered from the bit vectors (rank, select, a binary search in the
+    # parent's group) without building the keys; big batches use the keys.  Both must agree.
+    _, path = _train(tmp_path, order=order, quant_bits=quant, min_counts=(1,) + (1,) * (order - 1))
+    lazy, keyed = NgramModel.load(path), NgramModel.load(path).prepare()
+    ctx, w = _queries(lazy, seed=11)
+    for start in range(0, len(w), 1000):
+        part = slice(start, start + 1000)
+        np.testing.assert_array_equal(lazy.log10_prob_batch(ctx[part], w[part]),
+                                      keyed.log10_prob_batch(ctx[part], w[part]))
+    assert not lazy._keys
 
 
 needs_compiled = pytest.mark.skipif(lm._speedups is None, reason="the C module vn_repair._speedups is not built "

@@ -133,6 +133,23 @@ static int parse_values(PyObject *data, PyObject *codebook, Py_buffer *keep, int
     return 0;
 }
 
+static int get_buffer(PyObject *obj, Py_buffer *keep, int *nkeep, int writable, Py_ssize_t itemsize,
+                      Py_ssize_t items, const char *what) {
+    int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
+    if (PyObject_GetBuffer(obj, &keep[*nkeep], flags) < 0)
+        return -1;
+    Py_buffer *b = &keep[(*nkeep)++];
+    Py_ssize_t bytes = 0;
+    if (b->itemsize != itemsize || (items >= 0 && (!mul_ok(items, itemsize, &bytes) || b->len != bytes))) {
+        if (items < 0)
+            PyErr_Format(PyExc_ValueError, "%s: items of %zd bytes expected", what, itemsize);
+        else
+            PyErr_Format(PyExc_ValueError, "%s: %zd items of %zd bytes expected", what, items, itemsize);
+        return -1;
+    }
+    return 0;
+}
+
 /* The model as the decoder reads it: unigram tables and, for k = 2 .. width + 1, level k. */
 typedef struct {
     int width; /* context words: the order of the queries, minus one */
@@ -178,20 +195,12 @@ static int parse_model(PyObject *uni_obj, PyObject *ubow_obj, PyObject *levels_o
         if (!PyArg_ParseTuple(item, "OOOOOO", &starts, &words, &logp, &logp_cb, &bow, &bow_cb))
             goto done;
         level_t *lv = &m->levels[i + 2];
-        if (PyObject_GetBuffer(starts, &keep[*nkeep], PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0)
+        if (get_buffer(starts, keep, nkeep, 0, 4, -1, "starts") < 0)
             goto done;
-        if (keep[(*nkeep)++].itemsize != 4) {
-            PyErr_SetString(PyExc_TypeError, "starts must be uint32");
-            goto done;
-        }
         lv->starts = (const uint32_t *)keep[*nkeep - 1].buf;
         const Py_ssize_t nstarts = keep[*nkeep - 1].len / 4;
-        if (PyObject_GetBuffer(words, &keep[*nkeep], PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0)
+        if (get_buffer(words, keep, nkeep, 0, 2, -1, "words") < 0)
             goto done;
-        if (keep[(*nkeep)++].itemsize != 2) {
-            PyErr_SetString(PyExc_TypeError, "words must be uint16");
-            goto done;
-        }
         lv->words = (const uint16_t *)keep[*nkeep - 1].buf;
         const Py_ssize_t rows = keep[*nkeep - 1].len / 2;
         if (parse_values(logp, logp_cb, keep, nkeep, &lv->logp, "logp") < 0)
@@ -245,23 +254,20 @@ static float prob(model_t *m, const int64_t *node, int32_t w) {
     return (float)(res + (double)m->uni[w]);
 }
 
-static int get_buffer(PyObject *obj, Py_buffer *keep, int *nkeep, int writable, Py_ssize_t itemsize,
-                      Py_ssize_t items, const char *what) {
-    int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
-    if (PyObject_GetBuffer(obj, &keep[*nkeep], flags) < 0)
-        return -1;
-    Py_buffer *b = &keep[(*nkeep)++];
-    Py_ssize_t bytes = 0;
-    if (b->itemsize != itemsize || (items >= 0 && (!mul_ok(items, itemsize, &bytes) || b->len != bytes))) {
-        PyErr_Format(PyExc_ValueError, "%s: expected %zd items of %zd bytes", what, items, itemsize);
-        return -1;
-    }
-    return 0;
-}
-
 static void release(Py_buffer *keep, int nkeep) {
     for (int i = 0; i < nkeep; i++)
         PyBuffer_Release(&keep[i]);
+}
+
+/* The end of a call that read the model: release the buffers; None, or ModelDataError if a
+ * value code lay outside its codebook. */
+static PyObject *finish(const model_t *m, Py_buffer *keep, int nkeep) {
+    release(keep, nkeep);
+    if (m->bad) {
+        PyErr_SetString(ModelDataError, "a value code lies outside its codebook");
+        return NULL;
+    }
+    Py_RETURN_NONE;
 }
 
 #define KEEP_SLOTS (16 + 6 * MAX_ORDER)
@@ -323,12 +329,7 @@ static PyObject *query(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "ids outside the vocabulary");
         goto fail;
     }
-    if (m.bad) {
-        PyErr_SetString(ModelDataError, "a value code lies outside its codebook");
-        goto fail;
-    }
-    release(keep, nkeep);
-    Py_RETURN_NONE;
+    return finish(&m, keep, nkeep);
 fail:
     release(keep, nkeep);
     return NULL;
@@ -550,18 +551,25 @@ static void pairs_posteriors(const double *tr, const double *chan, Py_ssize_t le
     }
 }
 
-static PyObject *fb_chain(PyObject *self, PyObject *args) {
+/* fb_chain() and fb_pairs(): forward-backward over tables the caller filled. */
+static PyObject *fb(PyObject *args, int pairs) {
     Py_buffer trans_b, chan_b, out_b;
     Py_ssize_t n, len, k;
-    if (fb_args(args, &trans_b, &chan_b, &out_b, &n, &len, &k, 0) < 0)
+    if (fb_args(args, &trans_b, &chan_b, &out_b, &n, &len, &k, pairs) < 0)
         return NULL;
-    double *work = PyMem_RawMalloc(sizeof(double) * (size_t)(3 * len * k + k));
+    const Py_ssize_t step = pairs ? (len - 2) * k * k * k : (len - 1) * k * k;
+    double *work = PyMem_RawMalloc(sizeof(double) * (size_t)(pairs ? len * k + 2 * len * k * k + k * k
+                                                                     : 3 * len * k + k));
     if (work != NULL) {
         Py_BEGIN_ALLOW_THREADS
-        for (Py_ssize_t i = 0; i < n; i++)
-            chain_posteriors((const double *)trans_b.buf + i * (len - 1) * k * k,
-                             (const double *)chan_b.buf + i * len * k, len, k, work,
-                             (double *)out_b.buf + i * len * k);
+        for (Py_ssize_t i = 0; i < n; i++) {
+            const double *tr = (const double *)trans_b.buf + i * step, *ch = (const double *)chan_b.buf + i * len * k;
+            double *out = (double *)out_b.buf + i * len * k;
+            if (pairs)
+                pairs_posteriors(tr, ch, len, k, work, out);
+            else
+                chain_posteriors(tr, ch, len, k, work, out);
+        }
         Py_END_ALLOW_THREADS
         PyMem_RawFree(work);
     }
@@ -572,6 +580,8 @@ static PyObject *fb_chain(PyObject *self, PyObject *args) {
         return PyErr_NoMemory();
     Py_RETURN_NONE;
 }
+
+static PyObject *fb_chain(PyObject *self, PyObject *args) { return fb(args, 0); }
 
 PyDoc_STRVAR(fb_pairs_doc,
 "fb_pairs(trans, chan, n, length, width, out)\n\n"
@@ -580,28 +590,7 @@ PyDoc_STRVAR(fb_pairs_doc,
 "float64[n, length - 2, width, width, width] P(c | a b) for the candidates a, b, c at j - 2,\n"
 "j - 1, j.");
 
-static PyObject *fb_pairs(PyObject *self, PyObject *args) {
-    Py_buffer trans_b, chan_b, out_b;
-    Py_ssize_t n, len, k;
-    if (fb_args(args, &trans_b, &chan_b, &out_b, &n, &len, &k, 1) < 0)
-        return NULL;
-    double *work = PyMem_RawMalloc(sizeof(double) * (size_t)(len * k + 2 * len * k * k + k * k));
-    if (work != NULL) {
-        Py_BEGIN_ALLOW_THREADS
-        for (Py_ssize_t i = 0; i < n; i++)
-            pairs_posteriors((const double *)trans_b.buf + i * (len - 2) * k * k * k,
-                             (const double *)chan_b.buf + i * len * k, len, k, work,
-                             (double *)out_b.buf + i * len * k);
-        Py_END_ALLOW_THREADS
-        PyMem_RawFree(work);
-    }
-    PyBuffer_Release(&trans_b);
-    PyBuffer_Release(&chan_b);
-    PyBuffer_Release(&out_b);
-    if (work == NULL)
-        return PyErr_NoMemory();
-    Py_RETURN_NONE;
-}
+static PyObject *fb_pairs(PyObject *self, PyObject *args) { return fb(args, 1); }
 
 /* ---------------------------------------------------------------- the decoder's passes
  *
@@ -659,93 +648,79 @@ static int ids_ok(const model_t *m, const batch_t *b, int32_t fill) {
     return 1;
 }
 
-PyDoc_STRVAR(coarse_doc,
-"coarse(cand, chan, real, best, n, length, width, eos, unigram, unigram_bow, levels, out)\n\n"
-"restore.py's coarse pass: posteriors of a packed batch in a first-order chain whose transition\n"
-"from a to b is P(b | older words, a) at the order len(levels) + 1, the older words being\n"
-"``best`` at their positions (``eos`` before the cluster).  ``cand`` int32, ``chan`` float64\n"
-"(-inf: no candidate), ``real`` uint8 (positions that exist), ``best`` int32.");
-
-static PyObject *coarse(PyObject *self, PyObject *args) {
-    PyObject *cand, *chan, *real, *best, *uni, *ubow, *levels, *out;
-    Py_ssize_t n, len, k;
-    int eos;
-    if (!PyArg_ParseTuple(args, "OOOOnnniOOOO", &cand, &chan, &real, &best, &n, &len, &k, &eos, &uni, &ubow,
-                          &levels, &out))
-        return NULL;
-    Py_buffer keep[KEEP_SLOTS];
-    int nkeep = 0;
-    model_t m;
-    batch_t b;
-    double *trans = NULL, *work = NULL;
-    if (parse_model(uni, ubow, levels, PySequence_Size(levels), keep, &nkeep, &m) < 0 ||
-        parse_batch(cand, chan, real, best, n, len, k, out, keep, &nkeep, &b) < 0)
-        goto fail;
-    if (m.width < 1 || !ids_ok(&m, &b, eos)) {
-        PyErr_SetString(PyExc_ValueError, "ids outside the vocabulary, or no context");
-        goto fail;
-    }
-    trans = PyMem_RawMalloc(sizeof(double) * (size_t)((len > 1 ? len - 1 : 1) * k * k));
-    work = PyMem_RawMalloc(sizeof(double) * (size_t)(3 * len * k + k));
-    if (trans == NULL || work == NULL) {
-        PyErr_NoMemory();
-        goto fail;
-    }
-    Py_BEGIN_ALLOW_THREADS
-    const int width = m.width;
+/* One cluster's coarse transition table: P(b | older words, a) for the candidates a, b at
+ * positions j, j + 1, the older words being ``best`` at their positions (``fill`` before the
+ * cluster); 1 where a cell is padding. */
+static void fill_chain(model_t *m, const batch_t *b, Py_ssize_t i, int32_t fill, double *trans) {
+    const Py_ssize_t len = b->len, k = b->k;
+    const int32_t *cd = b->cand + i * len * k, *bst = b->best + i * len;
+    const double *ch = b->chan + i * len * k;
+    const uint8_t *rl = b->real + i * len;
+    const int width = m->width;
     int32_t ctx[MAX_ORDER];
     int64_t node[MAX_ORDER + 1];
-    for (Py_ssize_t i = 0; i < n; i++) {
-        const int32_t *cd = b.cand + i * len * k, *bst = b.best + i * len;
-        const double *ch = b.chan + i * len * k;
-        const uint8_t *rl = b.real + i * len;
-        for (Py_ssize_t x = 0; x < (len - 1) * k * k; x++)
-            trans[x] = 1.0;
-        for (Py_ssize_t j = 0; j + 1 < len; j++) {
-            if (!rl[j + 1])
+    for (Py_ssize_t x = 0; x < (len - 1) * k * k; x++)
+        trans[x] = 1.0;
+    for (Py_ssize_t j = 0; j + 1 < len; j++) {
+        if (!rl[j + 1])
+            continue;
+        for (int w = 1; w < width; w++) /* the word w places before a */
+            ctx[width - 1 - w] = j - w >= 0 ? bst[j - w] : fill;
+        for (Py_ssize_t a = 0; a < k; a++) {
+            if (!isfinite(ch[j * k + a]))
                 continue;
-            for (int w = 1; w < width; w++) /* the word w places before a */
-                ctx[width - 1 - w] = j - w >= 0 ? bst[j - w] : eos;
-            for (Py_ssize_t a = 0; a < k; a++) {
-                if (!isfinite(ch[j * k + a]))
-                    continue;
-                ctx[width - 1] = cd[j * k + a];
-                context_nodes(&m, ctx, node);
-                for (Py_ssize_t c = 0; c < k; c++)
-                    if (isfinite(ch[(j + 1) * k + c]))
-                        trans[(j * k + a) * k + c] = pow(10.0, (double)prob(&m, node, cd[(j + 1) * k + c]));
-            }
+            ctx[width - 1] = cd[j * k + a];
+            context_nodes(m, ctx, node);
+            for (Py_ssize_t c = 0; c < k; c++)
+                if (isfinite(ch[(j + 1) * k + c]))
+                    trans[(j * k + a) * k + c] = pow(10.0, (double)prob(m, node, cd[(j + 1) * k + c]));
         }
-        chain_posteriors(trans, ch, len, k, work, b.out + i * len * k);
     }
-    Py_END_ALLOW_THREADS
-    if (m.bad) {
-        PyErr_SetString(ModelDataError, "a value code lies outside its codebook");
-        goto fail;
-    }
-    PyMem_RawFree(trans);
-    PyMem_RawFree(work);
-    release(keep, nkeep);
-    Py_RETURN_NONE;
-fail:
-    PyMem_RawFree(trans);
-    PyMem_RawFree(work);
-    release(keep, nkeep);
-    return NULL;
 }
 
-PyDoc_STRVAR(exact_doc,
-"exact(cand, chan, real, best, n, length, width, bos, ln10, unigram, unigram_bow, levels, out)\n\n"
-"restore.py's exact pass: posteriors of a packed batch (its first two positions fixed context)\n"
-"over pairs of candidates, P(c | a b) at the model's order len(levels) + 1; with three words of\n"
-"context the oldest is ``best`` at its position (``bos`` before the cluster).");
+/* One cluster's exact transition table: P(c | a b) for the candidates a, b, c at t, t + 1,
+ * t + 2; with three words of context the oldest is ``best`` at t - 1 (``fill`` before the
+ * cluster); 1 where a cell is padding. */
+static void fill_pairs(model_t *m, const batch_t *b, Py_ssize_t i, int32_t fill, double ln10, double *trans) {
+    const Py_ssize_t len = b->len, k = b->k, kkk = k * k * k;
+    const int32_t *cd = b->cand + i * len * k, *bst = b->best + i * len;
+    const double *ch = b->chan + i * len * k;
+    const uint8_t *rl = b->real + i * len;
+    const int width = m->width;
+    int32_t ctx[MAX_ORDER];
+    int64_t node[MAX_ORDER + 1];
+    for (Py_ssize_t x = 0; x < (len - 2) * kkk; x++)
+        trans[x] = 1.0;
+    for (Py_ssize_t t = 0; t + 2 < len; t++) {
+        if (!rl[t + 2])
+            continue;
+        if (width == 3)
+            ctx[0] = t == 0 ? fill : bst[t - 1];
+        for (Py_ssize_t a = 0; a < k; a++) {
+            if (!isfinite(ch[t * k + a]))
+                continue;
+            ctx[width - 2] = cd[t * k + a];
+            for (Py_ssize_t bb = 0; bb < k; bb++) {
+                if (!isfinite(ch[(t + 1) * k + bb]))
+                    continue;
+                ctx[width - 1] = cd[(t + 1) * k + bb];
+                context_nodes(m, ctx, node);
+                double *row = trans + t * kkk + (a * k + bb) * k;
+                for (Py_ssize_t c = 0; c < k; c++)
+                    if (isfinite(ch[(t + 2) * k + c]))
+                        row[c] = exp((double)prob(m, node, cd[(t + 2) * k + c]) * ln10);
+            }
+        }
+    }
+}
 
-static PyObject *exact(PyObject *self, PyObject *args) {
+/* coarse() and exact(): parse, then per cluster fill the table and run forward-backward. */
+static PyObject *decoder_pass(PyObject *args, int pairs) {
     PyObject *cand, *chan, *real, *best, *uni, *ubow, *levels, *out;
     Py_ssize_t n, len, k;
-    int bos;
+    int fill;
     double ln10;
-    if (!PyArg_ParseTuple(args, "OOOOnnnidOOOO", &cand, &chan, &real, &best, &n, &len, &k, &bos, &ln10, &uni,
+    if (!PyArg_ParseTuple(args, "OOOOnnnidOOOO", &cand, &chan, &real, &best, &n, &len, &k, &fill, &ln10, &uni,
                           &ubow, &levels, &out))
         return NULL;
     Py_buffer keep[KEEP_SLOTS];
@@ -755,67 +730,57 @@ static PyObject *exact(PyObject *self, PyObject *args) {
     double *trans = NULL, *work = NULL;
     if (parse_model(uni, ubow, levels, PySequence_Size(levels), keep, &nkeep, &m) < 0 ||
         parse_batch(cand, chan, real, best, n, len, k, out, keep, &nkeep, &b) < 0)
-        goto fail;
-    if ((m.width != 2 && m.width != 3) || len < 2 || !ids_ok(&m, &b, bos)) {
-        PyErr_SetString(PyExc_ValueError, "ids outside the vocabulary, or a model that is no trigram or 4-gram");
-        goto fail;
+        goto done;
+    if ((pairs ? (m.width != 2 && m.width != 3) || len < 2 : m.width < 1) || !ids_ok(&m, &b, fill)) {
+        PyErr_SetString(PyExc_ValueError, pairs ? "ids outside the vocabulary, or a model that is no trigram or "
+                                                  "4-gram" : "ids outside the vocabulary, or no context");
+        goto done;
     }
-    const Py_ssize_t kkk = k * k * k;
-    trans = PyMem_RawMalloc(sizeof(double) * (size_t)((len > 2 ? len - 2 : 1) * kkk));
-    work = PyMem_RawMalloc(sizeof(double) * (size_t)(len * k + 2 * len * k * k + k * k));
+    const Py_ssize_t cells = pairs ? (len > 2 ? len - 2 : 1) * k * k * k : (len > 1 ? len - 1 : 1) * k * k;
+    trans = PyMem_RawMalloc(sizeof(double) * (size_t)cells);
+    work = PyMem_RawMalloc(sizeof(double) * (size_t)(pairs ? len * k + 2 * len * k * k + k * k : 3 * len * k + k));
     if (trans == NULL || work == NULL) {
         PyErr_NoMemory();
-        goto fail;
+        goto done;
     }
     Py_BEGIN_ALLOW_THREADS
-    const int width = m.width;
-    int32_t ctx[MAX_ORDER];
-    int64_t node[MAX_ORDER + 1];
     for (Py_ssize_t i = 0; i < n; i++) {
-        const int32_t *cd = b.cand + i * len * k, *bst = b.best + i * len;
-        const double *ch = b.chan + i * len * k;
-        const uint8_t *rl = b.real + i * len;
-        for (Py_ssize_t x = 0; x < (len - 2) * kkk; x++)
-            trans[x] = 1.0;
-        for (Py_ssize_t t = 0; t + 2 < len; t++) { /* candidates a, b, c at t, t + 1, t + 2 */
-            if (!rl[t + 2])
-                continue;
-            if (width == 3)
-                ctx[0] = t == 0 ? bos : bst[t - 1];
-            for (Py_ssize_t a = 0; a < k; a++) {
-                if (!isfinite(ch[t * k + a]))
-                    continue;
-                ctx[width - 2] = cd[t * k + a];
-                for (Py_ssize_t bb = 0; bb < k; bb++) {
-                    if (!isfinite(ch[(t + 1) * k + bb]))
-                        continue;
-                    ctx[width - 1] = cd[(t + 1) * k + bb];
-                    context_nodes(&m, ctx, node);
-                    double *row = trans + t * kkk + (a * k + bb) * k;
-                    for (Py_ssize_t c = 0; c < k; c++)
-                        if (isfinite(ch[(t + 2) * k + c]))
-                            row[c] = exp((double)prob(&m, node, cd[(t + 2) * k + c]) * ln10);
-                }
-            }
+        if (pairs) {
+            fill_pairs(&m, &b, i, fill, ln10, trans);
+            pairs_posteriors(trans, b.chan + i * len * k, len, k, work, b.out + i * len * k);
+        } else {
+            fill_chain(&m, &b, i, fill, trans);
+            chain_posteriors(trans, b.chan + i * len * k, len, k, work, b.out + i * len * k);
         }
-        pairs_posteriors(trans, ch, len, k, work, b.out + i * len * k);
     }
     Py_END_ALLOW_THREADS
-    if (m.bad) {
-        PyErr_SetString(ModelDataError, "a value code lies outside its codebook");
-        goto fail;
-    }
     PyMem_RawFree(trans);
     PyMem_RawFree(work);
-    release(keep, nkeep);
-    Py_RETURN_NONE;
-fail:
+    return finish(&m, keep, nkeep);
+done:
     PyMem_RawFree(trans);
     PyMem_RawFree(work);
     release(keep, nkeep);
     return NULL;
 }
 
+PyDoc_STRVAR(coarse_doc,
+"coarse(cand, chan, real, best, n, length, width, eos, ln10, unigram, unigram_bow, levels, out)\n\n"
+"restore.py's coarse pass: posteriors of a packed batch in a first-order chain whose transition\n"
+"from a to b is P(b | older words, a) at the order len(levels) + 1, the older words being\n"
+"``best`` at their positions (``eos`` before the cluster).  ``cand`` int32, ``chan`` float64\n"
+"(-inf: no candidate), ``real`` uint8 (positions that exist), ``best`` int32; ``ln10`` unused.");
+
+static PyObject *coarse(PyObject *self, PyObject *args) { return decoder_pass(args, 0); }
+
+PyDoc_STRVAR(exact_doc,
+"exact(cand, chan, real, best, n, length, width, bos, ln10, unigram, unigram_bow, levels, out)\n\n"
+"restore.py's exact pass: posteriors of a packed batch (its first two positions fixed context)\n"
+"over pairs of candidates, P(c | a b) at the model's order len(levels) + 1, as exp(log10 P *\n"
+"ln10); with three words of context the oldest is ``best`` at its position (``bos`` before the\n"
+"cluster).");
+
+static PyObject *exact(PyObject *self, PyObject *args) { return decoder_pass(args, 1); }
 
 PyDoc_STRVAR(singles_doc,
 "singles(cand, chan, sizes, rows, ln10, unigram, unigram_bow, levels, best, post)\n\n"
@@ -916,12 +881,7 @@ static PyObject *singles(PyObject *self, PyObject *args) {
     }
     Py_END_ALLOW_THREADS
     PyMem_RawFree(score);
-    if (m.bad) {
-        PyErr_SetString(ModelDataError, "a value code lies outside its codebook");
-        goto fail;
-    }
-    release(keep, nkeep);
-    Py_RETURN_NONE;
+    return finish(&m, keep, nkeep);
 bad_ids:
     PyErr_SetString(PyExc_ValueError, "ids outside the vocabulary");
 fail:

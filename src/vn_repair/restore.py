@@ -876,22 +876,32 @@ class Restorer:
                     if p.__class__ is _Slot:
                         out.append((p, row_top[j], row_conf[j]))  # type: ignore[arg-type]
 
+    def _compiled_pass(self, name: str, cand: np.ndarray, chan: np.ndarray, real: np.ndarray, best: np.ndarray,
+                       fill: int, order: int | None = None) -> np.ndarray | None:
+        """The coarse or exact pass (``name``) in the compiled module, which fills each
+        transition table from the model a cell at a time; None without the module, or before
+        the model has derived its tables for it (a short text does not)."""
+        compiled = speedups()
+        model: Any = self.model
+        tables = model.compiled_tables(order, build=False) if compiled is not None else None
+        if compiled is None or tables is None:
+            return None
+        n, length, width = cand.shape
+        out = np.empty((n, length, width))
+        try:
+            getattr(compiled, name)(*_packed(cand, chan, real, best), n, length, width, fill, _LN10, *tables, out)
+        except compiled.ModelDataError as exc:
+            raise model.format_error(exc) from None
+        return out
+
     def _exact_posteriors(self, cand: np.ndarray, chan: np.ndarray, real: np.ndarray,
                           best: np.ndarray) -> np.ndarray:
         """Forward-backward over trigram states for a packed batch (see :func:`_pack`);
         ``best`` (n, length) is each position's likeliest unit, which stands in as a 4-gram
         model's oldest context word (the state holds only two)."""
         n, length, width = cand.shape
-        compiled = speedups()
-        # Once the model has derived its tables for the compiled module (not for a short text).
-        model: Any = self.model
-        tables = model.compiled_tables(build=False) if compiled is not None else None
-        if compiled is not None and tables is not None:  # the same, a cell at a time, in C
-            out = np.empty((n, length, width))
-            try:
-                compiled.exact(*_packed(cand, chan, real, best), n, length, width, self.bos_id, _LN10, *tables, out)
-            except compiled.ModelDataError as exc:
-                raise model.format_error(exc) from None
+        out = self._compiled_pass("exact", cand, chan, real, best, self.bos_id)
+        if out is not None:
             return out
         valid = np.isfinite(chan)
         # Trigram table per position j >= 2 over (a at j-2, b at j-1, c at j); only the real
@@ -922,15 +932,8 @@ class Restorer:
         only after "xây", so its bigram is rare)."""
         n, length, width = cand.shape
         order = min(COARSE_ORDER, self.ctx + 1)
-        compiled = speedups()
-        model: Any = self.model
-        tables = model.compiled_tables(order, build=False) if compiled is not None else None
-        if compiled is not None and tables is not None:  # the same, a cell at a time, in C
-            out = np.empty((n, length, width))
-            try:
-                compiled.coarse(*_packed(cand, chan, real, best), n, length, width, self.eos_id, *tables, out)
-            except compiled.ModelDataError as exc:
-                raise model.format_error(exc) from None
+        out = self._compiled_pass("coarse", cand, chan, real, best, self.eos_id, order)
+        if out is not None:
             return out
         valid = np.isfinite(chan)
         shape = (n, length - 1, width, width)
