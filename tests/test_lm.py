@@ -339,13 +339,18 @@ def _queries(model: NgramModel, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return np.array(ctxs, dtype=np.int32).reshape(-1, order - 1), np.array(words, dtype=np.int32)
 
 
+@pytest.mark.parametrize("pure", ["1", "0"])
 @pytest.mark.parametrize("order,quant", [(2, 0), (3, 8), (4, 0)])
-def test_small_batches_need_no_search_keys(tmp_path: Path, order: int, quant: int) -> None:
+def test_small_batches_need_no_search_keys(tmp_path: Path, order: int, quant: int, pure: str,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
     # A small batch is answered from the bit vectors (rank, select, a binary search in the
     # parent's group) without building the keys; big batches use the keys.  Both must agree.
+    # The same with and without the compiled module (whose tables replace the keys).
+    monkeypatch.setenv("VN_REPAIR_PURE_PYTHON", pure)
     _, path = _train(tmp_path, order=order, quant_bits=quant, min_counts=(1,) + (1,) * (order - 1))
     lazy, keyed = NgramModel.load(path), NgramModel.load(path).prepare()
     ctx, w = _queries(lazy, seed=11)
+    assert len(w) < lm._SMALL_BUDGET
     for start in range(0, len(w), 1000):
         part = slice(start, start + 1000)
         np.testing.assert_array_equal(lazy.log10_prob_batch(ctx[part], w[part]),

@@ -87,9 +87,14 @@ _DEDUP_CONTEXTS_FROM = 1024
 _WORD_BITS = 16  # words_k are uint16, so the vocabulary has at most 65536 units
 # Batches up to this size are looked up without the search keys (see NgramModel._find_small).
 _SMALL_BATCH = 4096
-# Lookups answered that way before the keys are built anyway: a small lookup costs about 30x a
-# keyed one, and building the keys about as much as 100,000 small ones.
-_SMALL_BUDGET = 100_000
+# Lookups (one per order a query probes) answered that way before the keys are built anyway.
+# A query costs about 45 us there, mostly numpy's per-call overhead, and makes four or five
+# lookups (a one-sentence text makes about 1,000); the keys of the default model cost about
+# 0.2 s, as much as some 20,000 small lookups.  (This budget was 100,000 until the per-line
+# benchmark showed a stream of records paying the small price for its first 4,500 batches.)
+_SMALL_BUDGET = 20_000
+# With the compiled module, its tables (about 35 ms, some 4,000 small lookups) replace the keys.
+_COMPILED_BUDGET = 4_000
 _BLOCK_BYTES = 64
 _POPCOUNT = np.unpackbits(np.arange(256, dtype=np.uint8)[:, None], axis=1).sum(axis=1).astype(np.uint8)
 
@@ -302,6 +307,7 @@ class NgramModel:
         """Row of the k-gram (parent row of order k-1, word) in the order-k table, or -1."""
         if k not in self._keys and len(word) <= _SMALL_BATCH and (
                 self._small_lookups < _SMALL_BUDGET or self._compiled is None):
+            # (While the compiled module waits for its budget, never the keys.)
             # Until the lookups add up to what building the keys costs, e.g. for one short text.
             self._small_lookups += len(word)
             return self._find_small(k, parent, word)
@@ -431,7 +437,7 @@ class NgramModel:
                 raise ValueError(f"{name} holds ids outside [0, {V}): use model.word_id()/ids()")
         # A short text's few small batches are answered by numpy's rank-and-select lookups
         # (see _find) before the compiled module's tables are derived (about 30 ms).
-        small = self._compiled is None and n <= _SMALL_BATCH and self._small_lookups < _SMALL_BUDGET
+        small = self._compiled is None and n <= _SMALL_BATCH and self._small_lookups < _COMPILED_BUDGET
         levels = None if small else self._compiled_levels()
         if levels is not None and _speedups is not None:
             out = np.empty(n, dtype=np.float32)
