@@ -228,37 +228,6 @@ def test_forward_backward_matches_enumerating_every_path(seed, pure, monkeypatch
 
 
 @needs_compiled
-@pytest.mark.parametrize("seed", range(3))
-def test_compiled_decoder_passes_equal_numpy(seed, monkeypatch):
-    # The coarse and exact passes fill their transition tables from the model cell by cell in
-    # C; numpy gathers the same cells into batched queries.  Equal up to the order of sums.
-    import numpy as np
-
-    from vn_repair.restore import get_restorer
-
-    r = get_restorer()
-    assert r.model.prepare().compiled  # derives the tables the compiled passes read
-    rng = np.random.default_rng(seed)
-    n, length, width = 7, 9, 5
-    cand = rng.integers(10, len(r.vocab), (n, length, width)).astype(np.int32)
-    chan = rng.uniform(-8, 0, (n, length, width))
-    chan[rng.random((n, length, width)) < 0.3] = -np.inf
-    chan[:, :, 0] = rng.uniform(-2, 0, (n, length))
-    real = np.arange(length)[None, :] < rng.integers(3, length + 1, n)[:, None]
-    chan[~real] = -np.inf
-    chan[..., 0][~real] = 0.0  # a padded position: one candidate, score 0 (see _pack)
-    chan[:, :2, 1:] = -np.inf
-    best = cand[:, :, 0].copy()
-    for name in ("_coarse_posteriors", "_exact_posteriors"):
-        got = {}
-        for pure in ("1", "0"):
-            monkeypatch.setenv("VN_REPAIR_PURE_PYTHON", pure)
-            got[pure] = getattr(r, name)(cand, chan, real, best)
-        np.testing.assert_allclose(got["0"], got["1"], rtol=1e-9, atol=1e-12)
-        assert np.isfinite(got["0"]).all() and np.allclose(got["0"].sum(axis=2), 1.0)
-
-
-@needs_compiled
 def test_compiled_singles_equal_numpy(monkeypatch):
     # Clusters with one open position: each candidate scored by every n-gram it is in.
     import numpy as np
@@ -281,6 +250,25 @@ def test_compiled_singles_equal_numpy(monkeypatch):
         got[pure] = r._decode_singles(clusters)
     assert [b for _, b, _ in got["0"]] == [b for _, b, _ in got["1"]]
     np.testing.assert_allclose([p for _, _, p in got["0"]], [p for _, _, p in got["1"]], rtol=1e-12)
+
+
+@needs_compiled
+@pytest.mark.parametrize("kind", ["strip", "sparse", "drop-any"])
+def test_compiled_clusters_equal_numpy(kind, monkeypatch):
+    # Whole clusters in C (unpadded, one at a time) against numpy's padded batches: the same
+    # edits, confidences to four places.
+    from vn_repair.damage import damage_text
+    from vn_repair.restore import get_restorer
+
+    assert get_restorer().model.prepare().compiled
+    clean = (Path(__file__).parent / "fixtures" / "lm_tiny.txt").read_text(encoding="utf-8")
+    damaged = damage_text(clean, kind, rate=0.3, seed=3)
+    got = {}
+    for pure in ("1", "0"):
+        monkeypatch.setenv("VN_REPAIR_PURE_PYTHON", pure)
+        got[pure] = vn_repair.repair_and_explain(damaged)
+    assert got["0"] == got["1"]
+    assert len(got["0"].edits) > 20
 
 
 _CITY = ("Người dân Hà Nội đã quen với cảnh tắc đường vào giờ cao điểm.\n"

@@ -594,9 +594,10 @@ static PyObject *fb_pairs(PyObject *self, PyObject *args) { return fb(args, 1); 
 
 /* ---------------------------------------------------------------- the decoder's passes
  *
- * restore.py's _coarse_posteriors and _exact_posteriors for a packed batch: the transition
- * tables are filled from the model here, cell by cell, instead of gathering every real cell
- * of a padded (n, length, width, width[, width]) grid into query arrays first. */
+ * restore.py's _coarse_posteriors and _exact_posteriors, for one cluster at a time (clusters()
+ * below): the transition tables are filled from the model cell by cell, only where both
+ * candidates exist, instead of gathering the real cells of a padded (n, length, width,
+ * width[, width]) grid into query arrays first.  A batch_t here holds one cluster (n = 1). */
 
 typedef struct {
     const int32_t *cand;
@@ -606,47 +607,6 @@ typedef struct {
     double *out;
     Py_ssize_t n, len, k;
 } batch_t;
-
-/* (cand, chan, real, best, n, length, width, out) of a packed batch. */
-static int parse_batch(PyObject *cand, PyObject *chan, PyObject *real, PyObject *best, Py_ssize_t n,
-                       Py_ssize_t len, Py_ssize_t k, PyObject *out, Py_buffer *keep, int *nkeep, batch_t *b) {
-    const Py_ssize_t f[4] = {n, len, k, k};
-    if (n < 0 || len < 1 || len > MAX_LENGTH || k < 1 || k > MAX_WIDTH || product(f, 4) < 0 || product(f, 4) > PY_SSIZE_T_MAX / (8 * k)) {
-        PyErr_SetString(PyExc_ValueError, "bad batch shape");
-        return -1;
-    }
-    if (get_buffer(cand, keep, nkeep, 0, 4, n * len * k, "cand") < 0)
-        return -1;
-    b->cand = (const int32_t *)keep[*nkeep - 1].buf;
-    if (get_buffer(chan, keep, nkeep, 0, 8, n * len * k, "chan") < 0)
-        return -1;
-    b->chan = (const double *)keep[*nkeep - 1].buf;
-    if (get_buffer(real, keep, nkeep, 0, 1, n * len, "real") < 0)
-        return -1;
-    b->real = (const uint8_t *)keep[*nkeep - 1].buf;
-    if (get_buffer(best, keep, nkeep, 0, 4, n * len, "best") < 0)
-        return -1;
-    b->best = (const int32_t *)keep[*nkeep - 1].buf;
-    if (get_buffer(out, keep, nkeep, 1, 8, n * len * k, "out") < 0)
-        return -1;
-    b->out = (double *)keep[*nkeep - 1].buf;
-    b->n = n;
-    b->len = len;
-    b->k = k;
-    return 0;
-}
-
-static int ids_ok(const model_t *m, const batch_t *b, int32_t fill) {
-    if (fill < 0 || fill >= m->vocab)
-        return 0;
-    for (Py_ssize_t x = 0; x < b->n * b->len * b->k; x++)
-        if (b->cand[x] < 0 || b->cand[x] >= m->vocab)
-            return 0;
-    for (Py_ssize_t x = 0; x < b->n * b->len; x++)
-        if (b->best[x] < 0 || b->best[x] >= m->vocab)
-            return 0;
-    return 1;
-}
 
 /* One cluster's coarse transition table: P(b | older words, a) for the candidates a, b at
  * positions j, j + 1, the older words being ``best`` at their positions (``fill`` before the
@@ -713,74 +673,6 @@ static void fill_pairs(model_t *m, const batch_t *b, Py_ssize_t i, int32_t fill,
         }
     }
 }
-
-/* coarse() and exact(): parse, then per cluster fill the table and run forward-backward. */
-static PyObject *decoder_pass(PyObject *args, int pairs) {
-    PyObject *cand, *chan, *real, *best, *uni, *ubow, *levels, *out;
-    Py_ssize_t n, len, k;
-    int fill;
-    double ln10;
-    if (!PyArg_ParseTuple(args, "OOOOnnnidOOOO", &cand, &chan, &real, &best, &n, &len, &k, &fill, &ln10, &uni,
-                          &ubow, &levels, &out))
-        return NULL;
-    Py_buffer keep[KEEP_SLOTS];
-    int nkeep = 0;
-    model_t m;
-    batch_t b;
-    double *trans = NULL, *work = NULL;
-    if (parse_model(uni, ubow, levels, PySequence_Size(levels), keep, &nkeep, &m) < 0 ||
-        parse_batch(cand, chan, real, best, n, len, k, out, keep, &nkeep, &b) < 0)
-        goto done;
-    if ((pairs ? (m.width != 2 && m.width != 3) || len < 2 : m.width < 1) || !ids_ok(&m, &b, fill)) {
-        PyErr_SetString(PyExc_ValueError, pairs ? "ids outside the vocabulary, or a model that is no trigram or "
-                                                  "4-gram" : "ids outside the vocabulary, or no context");
-        goto done;
-    }
-    const Py_ssize_t cells = pairs ? (len > 2 ? len - 2 : 1) * k * k * k : (len > 1 ? len - 1 : 1) * k * k;
-    trans = PyMem_RawMalloc(sizeof(double) * (size_t)cells);
-    work = PyMem_RawMalloc(sizeof(double) * (size_t)(pairs ? len * k + 2 * len * k * k + k * k : 3 * len * k + k));
-    if (trans == NULL || work == NULL) {
-        PyErr_NoMemory();
-        goto done;
-    }
-    Py_BEGIN_ALLOW_THREADS
-    for (Py_ssize_t i = 0; i < n; i++) {
-        if (pairs) {
-            fill_pairs(&m, &b, i, fill, ln10, trans);
-            pairs_posteriors(trans, b.chan + i * len * k, len, k, work, b.out + i * len * k);
-        } else {
-            fill_chain(&m, &b, i, fill, trans);
-            chain_posteriors(trans, b.chan + i * len * k, len, k, work, b.out + i * len * k);
-        }
-    }
-    Py_END_ALLOW_THREADS
-    PyMem_RawFree(trans);
-    PyMem_RawFree(work);
-    return finish(&m, keep, nkeep);
-done:
-    PyMem_RawFree(trans);
-    PyMem_RawFree(work);
-    release(keep, nkeep);
-    return NULL;
-}
-
-PyDoc_STRVAR(coarse_doc,
-"coarse(cand, chan, real, best, n, length, width, eos, ln10, unigram, unigram_bow, levels, out)\n\n"
-"restore.py's coarse pass: posteriors of a packed batch in a first-order chain whose transition\n"
-"from a to b is P(b | older words, a) at the order len(levels) + 1, the older words being\n"
-"``best`` at their positions (``eos`` before the cluster).  ``cand`` int32, ``chan`` float64\n"
-"(-inf: no candidate), ``real`` uint8 (positions that exist), ``best`` int32; ``ln10`` unused.");
-
-static PyObject *coarse(PyObject *self, PyObject *args) { return decoder_pass(args, 0); }
-
-PyDoc_STRVAR(exact_doc,
-"exact(cand, chan, real, best, n, length, width, bos, ln10, unigram, unigram_bow, levels, out)\n\n"
-"restore.py's exact pass: posteriors of a packed batch (its first two positions fixed context)\n"
-"over pairs of candidates, P(c | a b) at the model's order len(levels) + 1, as exp(log10 P *\n"
-"ln10); with three words of context the oldest is ``best`` at its position (``bos`` before the\n"
-"cluster).");
-
-static PyObject *exact(PyObject *self, PyObject *args) { return decoder_pass(args, 1); }
 
 PyDoc_STRVAR(singles_doc,
 "singles(cand, chan, sizes, rows, ln10, unigram, unigram_bow, levels, best, post)\n\n"
@@ -889,14 +781,227 @@ fail:
     return NULL;
 }
 
+
+
+/* Indices of the fine candidates of one position: candidate 0 first-ranked (rank 2), then by
+ * coarse posterior, highest first, ties in index order (numpy's stable argsort of -rank); at
+ * most ``fine``; returns how many. */
+static Py_ssize_t pick_fine(const double *coarse, Py_ssize_t k, Py_ssize_t fine, Py_ssize_t *pick) {
+    Py_ssize_t got = 0;
+    for (Py_ssize_t r = 0; r < fine && r < k; r++) {
+        Py_ssize_t arg = -1;
+        double top = 0.0;
+        for (Py_ssize_t x = 0; x < k; x++) {
+            int taken = 0;
+            for (Py_ssize_t q = 0; q < got; q++)
+                taken |= pick[q] == x;
+            if (taken)
+                continue;
+            double rank = x == 0 ? 2.0 : coarse[x];
+            if (arg < 0 || rank > top) {
+                arg = x;
+                top = rank;
+            }
+        }
+        pick[got++] = arg;
+    }
+    return got;
+}
+
+PyDoc_STRVAR(clusters_doc,
+"clusters(pos_start, cand_start, cand, chan, unigram_log10, fine, prune, bos, eos, ln10,\n"
+"         coarse_model, exact_model, best, post)\n\n"
+"restore.py's _decode_multis for whole clusters, one at a time and unpadded: cluster i holds\n"
+"positions pos_start[i] .. pos_start[i + 1], position p the candidates cand_start[p] ..\n"
+"cand_start[p + 1] (``cand`` int32, ``chan`` float64 ln channel scores; a fixed unit is one\n"
+"candidate of score 0).  Each position's likeliest unit by channel and unigram (``unigram_log10``\n"
+"float64) stands in as older context; a cluster wider than ``fine`` first goes through the\n"
+"coarse pass (``coarse_model`` = (unigram, unigram_bow, levels) at the coarse order), which\n"
+"keeps ``fine`` candidates a position (candidate 0 always; below ``prune`` only where a\n"
+"position had more than ``fine``), then the exact pass (``exact_model``).  Writes each\n"
+"position's likeliest candidate (index into its own list) and its posterior.");
+
+static PyObject *clusters(PyObject *self, PyObject *args) {
+    PyObject *pos_o, *cs_o, *cand_o, *chan_o, *uni_o, *cmod, *emod, *best_o, *post_o;
+    Py_ssize_t fine;
+    double prune, ln10;
+    int bos, eos;
+    if (!PyArg_ParseTuple(args, "OOOOOndiidO!O!OO", &pos_o, &cs_o, &cand_o, &chan_o, &uni_o, &fine, &prune, &bos,
+                          &eos, &ln10, &PyTuple_Type, &cmod, &PyTuple_Type, &emod, &best_o, &post_o))
+        return NULL;
+    Py_buffer keep[KEEP_SLOTS];
+    int nkeep = 0;
+    model_t cm, em;
+    double *work = NULL;
+    if (PyTuple_GET_SIZE(cmod) != 3 || PyTuple_GET_SIZE(emod) != 3) {
+        PyErr_SetString(PyExc_ValueError, "a model is (unigram, unigram_bow, levels)");
+        return NULL;
+    }
+    if (parse_model(PyTuple_GET_ITEM(cmod, 0), PyTuple_GET_ITEM(cmod, 1), PyTuple_GET_ITEM(cmod, 2),
+                    PySequence_Size(PyTuple_GET_ITEM(cmod, 2)), keep, &nkeep, &cm) < 0 ||
+        parse_model(PyTuple_GET_ITEM(emod, 0), PyTuple_GET_ITEM(emod, 1), PyTuple_GET_ITEM(emod, 2),
+                    PySequence_Size(PyTuple_GET_ITEM(emod, 2)), keep, &nkeep, &em) < 0 ||
+        get_buffer(pos_o, keep, &nkeep, 0, 8, -1, "pos_start") < 0)
+        goto fail;
+    const int64_t *pos = (const int64_t *)keep[nkeep - 1].buf;
+    const Py_ssize_t n = keep[nkeep - 1].len / 8 - 1;
+    if (get_buffer(cs_o, keep, &nkeep, 0, 8, -1, "cand_start") < 0)
+        goto fail;
+    const int64_t *cs = (const int64_t *)keep[nkeep - 1].buf;
+    const Py_ssize_t npos = keep[nkeep - 1].len / 8 - 1;
+    if (get_buffer(cand_o, keep, &nkeep, 0, 4, -1, "cand") < 0)
+        goto fail;
+    const int32_t *cand = (const int32_t *)keep[nkeep - 1].buf;
+    const Py_ssize_t ncand = keep[nkeep - 1].len / 4;
+    if (get_buffer(chan_o, keep, &nkeep, 0, 8, ncand, "chan") < 0 ||
+        get_buffer(uni_o, keep, &nkeep, 0, 8, em.vocab, "unigram_log10") < 0)
+        goto fail;
+    const double *chan = (const double *)keep[nkeep - 2].buf, *uni = (const double *)keep[nkeep - 1].buf;
+    if (get_buffer(best_o, keep, &nkeep, 1, 4, npos, "best") < 0)
+        goto fail;
+    int32_t *best_out = (int32_t *)keep[nkeep - 1].buf;
+    if (get_buffer(post_o, keep, &nkeep, 1, 8, npos, "post") < 0)
+        goto fail;
+    double *post_out = (double *)keep[nkeep - 1].buf;
+    /* Offsets must run in order inside their arrays, and ids inside the vocabulary. */
+    Py_ssize_t maxlen = 1, maxk = 1;
+    if (n < 0 || npos < 0 || cm.width < 1 || (em.width != 2 && em.width != 3) || cm.vocab != em.vocab ||
+        fine < 1 || fine > MAX_WIDTH || bos < 0 || bos >= em.vocab || eos < 0 || eos >= em.vocab ||
+        pos[0] != 0 || pos[n] != npos || cs[0] != 0 || cs[npos] != ncand)
+        goto bad_args;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (pos[i + 1] - pos[i] < 2 || pos[i + 1] - pos[i] > MAX_LENGTH)
+            goto bad_args;
+        if (pos[i + 1] - pos[i] > maxlen)
+            maxlen = pos[i + 1] - pos[i];
+    }
+    for (Py_ssize_t p = 0; p < npos; p++) {
+        if (cs[p + 1] - cs[p] < 1 || cs[p + 1] - cs[p] > MAX_WIDTH)
+            goto bad_args;
+        if (cs[p + 1] - cs[p] > maxk)
+            maxk = cs[p + 1] - cs[p];
+    }
+    for (Py_ssize_t x = 0; x < ncand; x++)
+        if (cand[x] < 0 || cand[x] >= em.vocab)
+            goto bad_args;
+    {
+        /* Work space for the widest cluster: packed candidates, channel scores, real flags,
+         * best units, posteriors and picks at width maxk, two transition tables, and the
+         * forward-backward's own. */
+        const Py_ssize_t lk = maxlen * maxk, kk = maxk * maxk;
+        const Py_ssize_t doubles = 2 * lk + lk + (maxlen - 1) * kk + (maxlen * maxk + 2 * maxlen * kk + kk) +
+                                   (maxlen > 2 ? maxlen - 2 : 1) * kk * maxk + 3 * lk + maxk;
+        work = PyMem_RawMalloc(sizeof(double) * (size_t)doubles + sizeof(int32_t) * (size_t)(3 * lk + 2 * maxlen) +
+                               sizeof(Py_ssize_t) * (size_t)lk + (size_t)maxlen);
+        if (work == NULL) {
+            PyErr_NoMemory();
+            goto fail;
+        }
+        double *pchan = work, *fchan = pchan + lk, *posts = fchan + lk, *trans2 = posts + lk;
+        double *trans3 = trans2 + (maxlen - 1) * kk;
+        double *fbwork = trans3 + (maxlen > 2 ? maxlen - 2 : 1) * kk * maxk;
+        Py_ssize_t *pick = (Py_ssize_t *)(fbwork + (3 * lk + maxk > maxlen * maxk + 2 * maxlen * kk + kk
+                                                        ? 3 * lk + maxk : maxlen * maxk + 2 * maxlen * kk + kk));
+        int32_t *pcand = (int32_t *)(pick + lk);
+        int32_t *fcand = pcand + lk, *bst = fcand + lk, *bst2 = bst + maxlen;
+        uint8_t *real = (uint8_t *)(bst2 + maxlen + lk);
+        Py_BEGIN_ALLOW_THREADS
+        for (Py_ssize_t i = 0; i < n; i++) {
+            const Py_ssize_t p0 = pos[i], len = pos[i + 1] - pos[i];
+            Py_ssize_t k = 1;
+            for (Py_ssize_t j = 0; j < len; j++)
+                if (cs[p0 + j + 1] - cs[p0 + j] > k)
+                    k = cs[p0 + j + 1] - cs[p0 + j];
+            /* Packed at width k; each position's likeliest by channel and unigram. */
+            for (Py_ssize_t j = 0; j < len; j++) {
+                const Py_ssize_t c0 = cs[p0 + j], w = cs[p0 + j + 1] - c0;
+                double top = -HUGE_VAL;
+                bst[j] = cand[c0];
+                for (Py_ssize_t x = 0; x < k; x++) {
+                    pcand[j * k + x] = x < w ? cand[c0 + x] : 0;
+                    pchan[j * k + x] = x < w ? chan[c0 + x] : -HUGE_VAL;
+                    if (x < w) {
+                        double prior = chan[c0 + x] / ln10 + uni[cand[c0 + x]];
+                        if (prior > top) {
+                            top = prior;
+                            bst[j] = cand[c0 + x];
+                        }
+                    }
+                }
+                real[j] = 1;
+            }
+            Py_ssize_t kf = k;
+            for (Py_ssize_t x = 0; x < len * k; x++)
+                pick[x] = x % k;
+            memcpy(fcand, pcand, sizeof(int32_t) * (size_t)(len * k));
+            memcpy(fchan, pchan, sizeof(double) * (size_t)(len * k));
+            if (k > fine) {
+                batch_t b = {pcand, pchan, real, bst, posts, 1, len, k};
+                fill_chain(&cm, &b, 0, eos, trans2);
+                chain_posteriors(trans2, pchan, len, k, fbwork, posts);
+                kf = fine;
+                for (Py_ssize_t j = 0; j < len; j++) {
+                    const double *co = posts + j * k;
+                    const Py_ssize_t w = cs[p0 + j + 1] - cs[p0 + j];
+                    Py_ssize_t *pk = pick + j * kf;
+                    Py_ssize_t got = pick_fine(co, k, kf, pk);
+                    Py_ssize_t top = 0;
+                    for (Py_ssize_t x = 1; x < k; x++)
+                        if (co[x] > co[top])
+                            top = x;
+                    bst2[j] = pcand[j * k + top];
+                    for (Py_ssize_t r = 0; r < kf; r++) {
+                        if (r < got) {
+                            fcand[j * kf + r] = pcand[j * k + pk[r]];
+                            fchan[j * kf + r] = pchan[j * k + pk[r]];
+                            if (w > fine && co[pk[r]] < prune && pk[r] != 0)
+                                fchan[j * kf + r] = -HUGE_VAL;
+                        } else {
+                            pk[r] = 0;
+                            fcand[j * kf + r] = 0;
+                            fchan[j * kf + r] = -HUGE_VAL;
+                        }
+                    }
+                }
+                memcpy(bst, bst2, sizeof(int32_t) * (size_t)len);
+            }
+            batch_t f = {fcand, fchan, real, bst, posts, 1, len, kf};
+            fill_pairs(&em, &f, 0, bos, ln10, trans3);
+            pairs_posteriors(trans3, fchan, len, kf, fbwork, posts);
+            for (Py_ssize_t j = 0; j < len; j++) {
+                const double *po = posts + j * kf;
+                Py_ssize_t top = 0;
+                for (Py_ssize_t x = 1; x < kf; x++)
+                    if (po[x] > po[top])
+                        top = x;
+                best_out[p0 + j] = (int32_t)(k > fine ? pick[j * kf + top] : top);
+                post_out[p0 + j] = po[top];
+            }
+        }
+        Py_END_ALLOW_THREADS
+    }
+    PyMem_RawFree(work);
+    release(keep, nkeep);
+    if (cm.bad || em.bad) {
+        PyErr_SetString(ModelDataError, "a value code lies outside its codebook");
+        return NULL;
+    }
+    Py_RETURN_NONE;
+bad_args:
+    PyErr_SetString(PyExc_ValueError, "cluster offsets out of order, or ids outside the vocabulary");
+fail:
+    PyMem_RawFree(work);
+    release(keep, nkeep);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"query", query, METH_VARARGS, query_doc},
     {"group_starts", group_starts, METH_VARARGS, group_starts_doc},
     {"fb_chain", fb_chain, METH_VARARGS, fb_chain_doc},
     {"fb_pairs", fb_pairs, METH_VARARGS, fb_pairs_doc},
-    {"coarse", coarse, METH_VARARGS, coarse_doc},
-    {"exact", exact, METH_VARARGS, exact_doc},
     {"singles", singles, METH_VARARGS, singles_doc},
+    {"clusters", clusters, METH_VARARGS, clusters_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -54,6 +54,7 @@ def restore_text(text: str, config: Config) -> list[Edit]:
         restorer = get_restorer(config.model)
         # The model file changed since its units were read: the restorer makes its own first pass.
         given = est if restorer.lexicon is lexicon else None
-        edits.extend(Edit(e.offset + start, e.before, e.after, e.kind, e.confidence)
-                     for e in restorer.restore(window, config, given))
+        found = restorer.restore(window, config, given)
+        edits.extend(found if not start else
+                     (Edit(e.offset + start, e.before, e.after, e.kind, e.confidence) for e in found))
     return edits

@@ -815,6 +815,52 @@ class Restorer:
         # FINE_WIDTH at most by then): a few large passes instead of one per coarse batch, each
         # run once its clusters fill EXACT_BATCH_CELLS, so memory stays bounded.
         out: list[tuple[_Slot, int, float]] = []
+        compiled = speedups()
+        model: Any = self.model
+        exact = model.compiled_tables(build=False) if compiled is not None else None
+        if compiled is not None and exact is not None:
+            # A cluster at a time, unpadded, both passes in C.
+            coarse = model.compiled_tables(min(COARSE_ORDER, self.ctx + 1))
+            pos_start = [0]
+            sizes: list[int] = []
+            cands: list[np.ndarray] = []
+            chans: list[np.ndarray] = []
+            one = np.zeros(1)
+            fixed: dict[int, np.ndarray] = {}  # a fixed unit as a one-candidate list, made once
+            for cl in clusters:
+                for p in cl:
+                    if p.__class__ is _Slot:
+                        cands.append(p.cands)  # type: ignore[union-attr]
+                        chans.append(p.channel)  # type: ignore[union-attr]
+                        sizes.append(len(p.cands))  # type: ignore[union-attr]
+                    else:
+                        unit = fixed.get(p)  # type: ignore[arg-type]
+                        if unit is None:
+                            unit = fixed[p] = np.array([p], dtype=np.int32)  # type: ignore[index]
+                        cands.append(unit)
+                        chans.append(one)
+                        sizes.append(1)
+                pos_start.append(pos_start[-1] + len(cl))
+            cand_start = np.zeros(len(sizes) + 1, dtype=np.int64)
+            np.cumsum(sizes, out=cand_start[1:])
+            best = np.empty(len(cands), dtype=np.int32)
+            post = np.empty(len(cands))
+            try:
+                compiled.clusters(np.array(pos_start, dtype=np.int64), cand_start,
+                                  np.concatenate(cands).astype(np.int32),
+                                  np.ascontiguousarray(np.concatenate(chans), dtype=np.float64), self.unigram,
+                                  FINE_WIDTH, PRUNE_POSTERIOR, self.bos_id, self.eos_id, _LN10, coarse, exact,
+                                  best, post)
+            except compiled.ModelDataError as exc:
+                raise model.format_error(exc) from None
+            at = 0
+            best_list, post_list = best.tolist(), post.tolist()
+            for cl in clusters:
+                for p in cl:
+                    if p.__class__ is _Slot:
+                        out.append((p, best_list[at], post_list[at]))  # type: ignore[arg-type]
+                    at += 1
+            return out
         fine: dict[int, list[_Fine]] = {}
         for length, width, group, real in _batches(clusters):
             cand, chan = _pack(group, length, width)
@@ -876,33 +922,12 @@ class Restorer:
                     if p.__class__ is _Slot:
                         out.append((p, row_top[j], row_conf[j]))  # type: ignore[arg-type]
 
-    def _compiled_pass(self, name: str, cand: np.ndarray, chan: np.ndarray, real: np.ndarray, best: np.ndarray,
-                       fill: int, order: int | None = None) -> np.ndarray | None:
-        """The coarse or exact pass (``name``) in the compiled module, which fills each
-        transition table from the model a cell at a time; None without the module, or before
-        the model has derived its tables for it (a short text does not)."""
-        compiled = speedups()
-        model: Any = self.model
-        tables = model.compiled_tables(order, build=False) if compiled is not None else None
-        if compiled is None or tables is None:
-            return None
-        n, length, width = cand.shape
-        out = np.empty((n, length, width))
-        try:
-            getattr(compiled, name)(*_packed(cand, chan, real, best), n, length, width, fill, _LN10, *tables, out)
-        except compiled.ModelDataError as exc:
-            raise model.format_error(exc) from None
-        return out
-
     def _exact_posteriors(self, cand: np.ndarray, chan: np.ndarray, real: np.ndarray,
                           best: np.ndarray) -> np.ndarray:
         """Forward-backward over trigram states for a packed batch (see :func:`_pack`);
         ``best`` (n, length) is each position's likeliest unit, which stands in as a 4-gram
         model's oldest context word (the state holds only two)."""
         n, length, width = cand.shape
-        out = self._compiled_pass("exact", cand, chan, real, best, self.bos_id)
-        if out is not None:
-            return out
         valid = np.isfinite(chan)
         # Trigram table per position j >= 2 over (a at j-2, b at j-1, c at j); only the real
         # (unpadded) triples are queried.
@@ -932,9 +957,6 @@ class Restorer:
         only after "xây", so its bigram is rare)."""
         n, length, width = cand.shape
         order = min(COARSE_ORDER, self.ctx + 1)
-        out = self._compiled_pass("coarse", cand, chan, real, best, self.eos_id, order)
-        if out is not None:
-            return out
         valid = np.isfinite(chan)
         shape = (n, length - 1, width, width)
         va = valid[:, :-1, :, None] & valid[:, 1:, None, :] & real[:, 1:, None, None]
@@ -1154,14 +1176,6 @@ def _pack(group: list[list[int | _Slot]], length: int, width: int) -> tuple[np.n
             else:
                 cand[i, j, 0] = p
     return cand, chan
-
-
-def _packed(cand: np.ndarray, chan: np.ndarray, real: np.ndarray, best: np.ndarray
-            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """A packed batch as :mod:`vn_repair._speedups` reads it (C order; int32, float64, uint8,
-    int32)."""
-    return (np.ascontiguousarray(cand, dtype=np.int32), np.ascontiguousarray(chan, dtype=np.float64),
-            np.ascontiguousarray(real, dtype=np.uint8), np.ascontiguousarray(best, dtype=np.int32))
 
 
 def _emissions(chan: np.ndarray) -> np.ndarray:
