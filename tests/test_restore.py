@@ -271,6 +271,23 @@ def test_compiled_clusters_equal_numpy(kind, monkeypatch):
     assert len(got["0"].edits) > 20
 
 
+def test_repair_leaves_the_garbage_collector_as_it_was():
+    # The decoder pauses the cyclic collector while it runs (engine._no_cyclic_gc), and only
+    # then.
+    import gc
+
+    damaged = "Ban chỉ đo xây dng Đng và từng bưc củng cố tổ chức đng"
+    assert gc.isenabled()
+    assert vn_repair.repair(damaged) != damaged
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        vn_repair.repair(damaged)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
 _CITY = ("Người dân Hà Nội đã quen với cảnh tắc đường vào giờ cao điểm.\n"
          "Nhiều gia đình chọn sống{gap}ngoại thành để tránh khói bụi và tiếng ồn.\n"
          "Chính quyền thành phố đang xây dng thêm đường vành đai và cải tạo nhiều tuyến phố cũ.\n"
