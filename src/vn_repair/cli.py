@@ -81,6 +81,11 @@ class _Parser(argparse.ArgumentParser):
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
     args = list(sys.argv[1:] if argv is None else argv)
+    # The repair is one thread (``--jobs`` runs processes), and numpy's BLAS threads, started
+    # with numpy, spin on the other cores after its start and after each product; set before
+    # numpy loads (in workers too), unless the caller set it.
+    if "numpy" not in sys.modules:
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     try:
         return _dispatch(args)
     except CliError as e:
