@@ -440,6 +440,13 @@ def test_the_compiled_module_checks_what_it_reads(tmp_path: Path) -> None:
         lm._speedups.query(ctx, np.array([1], dtype=np.int32), 2, uni, ubow, no_logp, out)
     with pytest.raises(ValueError, match="shapes do not match"):
         lm._speedups.fb_chain(np.empty(0), np.empty(0), 2**61, 1, 1, np.empty(0))
+    with pytest.raises(ValueError, match="needs a model with context"):
+        lm._speedups.singles(np.zeros(1, np.int32), np.zeros(1), np.ones(1, np.int32), np.zeros(0, np.int32), 2.3,
+                             uni, ubow, (), np.zeros(1, np.int32), np.zeros(1))
+    with pytest.raises(ValueError, match="trigram or 4-gram"):  # before any buffer is taken
+        lm._speedups.clusters(np.zeros(1, np.int64), np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros(0),
+                              np.zeros(len(uni)), 4, 0.001, 0, 0, 2.3, (uni, ubow, levels), (uni, ubow, levels[:1]),
+                              np.zeros(0, np.int32), np.zeros(0))
 
 
 def test_pure_python_switch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -288,6 +288,40 @@ def test_repair_leaves_the_garbage_collector_as_it_was():
         gc.enable()
 
 
+@needs_compiled
+@pytest.mark.parametrize("seed", range(2))
+def test_compiled_multis_equal_numpy_on_random_clusters(seed, monkeypatch):
+    # Clusters of two to six open positions, up to 12 candidates wide, some channel scores
+    # -inf: the pick, the prune (only where more than four candidates are finite) and the
+    # mapping back through the pick as numpy's padded batches do them.
+    import numpy as np
+
+    from vn_repair.restore import _Slot, get_restorer
+
+    r = get_restorer()
+    assert r.model.prepare().compiled
+    rng = np.random.default_rng(seed)
+    clusters = []
+    for _ in range(150):
+        cl = [int(x) for x in rng.integers(10, len(r.vocab), r.ctx)]
+        for _ in range(int(rng.integers(2, 7))):
+            k = int(rng.integers(2, 13))
+            chan = rng.uniform(-9, 0, k)
+            chan[1:][rng.random(k - 1) < 0.3] = -np.inf
+            cl.append(_Slot(0, "x", rng.integers(10, len(r.vocab), k).astype(np.int32), chan, "stripped"))
+            if rng.random() < 0.5:
+                cl.append(int(rng.integers(10, len(r.vocab))))
+        clusters.append(cl + [r.eos_id])
+    got = {}
+    for pure in ("1", "0"):
+        monkeypatch.setenv("VN_REPAIR_PURE_PYTHON", pure)
+        got[pure] = r._decode_multis(clusters)
+    compiled, pure = ({id(s): (b, p) for s, b, p in got[k]} for k in ("0", "1"))  # in any order
+    assert compiled.keys() == pure.keys()
+    assert {k: b for k, (b, _) in compiled.items()} == {k: b for k, (b, _) in pure.items()}
+    np.testing.assert_allclose([compiled[k][1] for k in pure], [pure[k][1] for k in pure], atol=1e-12)
+
+
 _CITY = ("Người dân Hà Nội đã quen với cảnh tắc đường vào giờ cao điểm.\n"
          "Nhiều gia đình chọn sống{gap}ngoại thành để tránh khói bụi và tiếng ồn.\n"
          "Chính quyền thành phố đang xây dng thêm đường vành đai và cải tạo nhiều tuyến phố cũ.\n"

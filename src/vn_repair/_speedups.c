@@ -557,6 +557,12 @@ static PyObject *fb(PyObject *args, int pairs) {
     Py_ssize_t n, len, k;
     if (fb_args(args, &trans_b, &chan_b, &out_b, &n, &len, &k, pairs) < 0)
         return NULL;
+    if (n == 0) { /* nothing to do; and len, k are bounded by the buffers only when n > 0 */
+        PyBuffer_Release(&trans_b);
+        PyBuffer_Release(&chan_b);
+        PyBuffer_Release(&out_b);
+        Py_RETURN_NONE;
+    }
     const Py_ssize_t step = pairs ? (len - 2) * k * k * k : (len - 1) * k * k;
     double *work = PyMem_RawMalloc(sizeof(double) * (size_t)(pairs ? len * k + 2 * len * k * k + k * k
                                                                      : 3 * len * k + k));
@@ -705,7 +711,11 @@ static PyObject *singles(PyObject *self, PyObject *args) {
         total += sz[i];
     }
     const int w = m.width;
-    if (w < 1 || get_buffer(cand, keep, &nkeep, 0, 4, total, "cand") < 0)
+    if (w < 1) {
+        PyErr_SetString(PyExc_ValueError, "singles needs a model with context");
+        goto fail;
+    }
+    if (get_buffer(cand, keep, &nkeep, 0, 4, total, "cand") < 0)
         goto fail;
     const int32_t *cd = (const int32_t *)keep[nkeep - 1].buf;
     if (get_buffer(chan, keep, &nkeep, 0, 8, total, "chan") < 0)
@@ -821,6 +831,28 @@ PyDoc_STRVAR(clusters_doc,
 "position had more than ``fine``), then the exact pass (``exact_model``).  Writes each\n"
 "position's likeliest candidate (index into its own list) and its posterior.");
 
+/* Sizes of one cluster's work regions, in items; 0 when a product does not fit. */
+typedef struct {
+    Py_ssize_t lk, trans2, trans3, fb;
+} regions_t;
+
+static int cluster_regions(Py_ssize_t len, Py_ssize_t k, Py_ssize_t fine, regions_t *r) {
+    const Py_ssize_t kf = k < fine ? k : fine;
+    const Py_ssize_t f2[3] = {len - 1, k, k}, f3[4] = {len - 2, kf, kf, kf}, fp[3] = {2 * len, kf, kf};
+    r->lk = product((const Py_ssize_t[]){len, k}, 2);
+    /* The coarse pass runs only where k > fine; the exact pass at width kf. */
+    r->trans2 = k > fine ? product(f2, 3) : 0;
+    r->trans3 = product(f3, 4);
+    Py_ssize_t pairs = product(fp, 3), chain = k > fine ? r->lk : 0;
+    if (r->lk < 0 || r->trans2 < 0 || r->trans3 < 0 || pairs < 0 || chain > PY_SSIZE_T_MAX / 4 ||
+        pairs > PY_SSIZE_T_MAX / 2)
+        return 0;
+    pairs += len * kf + kf * kf;
+    chain = 3 * chain + k;
+    r->fb = pairs > chain ? pairs : chain;
+    return 1;
+}
+
 static PyObject *clusters(PyObject *self, PyObject *args) {
     PyObject *pos_o, *cs_o, *cand_o, *chan_o, *uni_o, *cmod, *emod, *best_o, *post_o;
     Py_ssize_t fine;
@@ -832,15 +864,22 @@ static PyObject *clusters(PyObject *self, PyObject *args) {
     Py_buffer keep[KEEP_SLOTS];
     int nkeep = 0;
     model_t cm, em;
-    double *work = NULL;
+    void *work = NULL;
     if (PyTuple_GET_SIZE(cmod) != 3 || PyTuple_GET_SIZE(emod) != 3) {
         PyErr_SetString(PyExc_ValueError, "a model is (unigram, unigram_bow, levels)");
         return NULL;
     }
-    if (parse_model(PyTuple_GET_ITEM(cmod, 0), PyTuple_GET_ITEM(cmod, 1), PyTuple_GET_ITEM(cmod, 2),
-                    PySequence_Size(PyTuple_GET_ITEM(cmod, 2)), keep, &nkeep, &cm) < 0 ||
-        parse_model(PyTuple_GET_ITEM(emod, 0), PyTuple_GET_ITEM(emod, 1), PyTuple_GET_ITEM(emod, 2),
-                    PySequence_Size(PyTuple_GET_ITEM(emod, 2)), keep, &nkeep, &em) < 0 ||
+    /* Orders first: two models of the decoder's orders fit in keep[]. */
+    const Py_ssize_t cw = PySequence_Size(PyTuple_GET_ITEM(cmod, 2)), ew = PySequence_Size(PyTuple_GET_ITEM(emod, 2));
+    if (cw < 1 || cw > ew || ew < 2 || ew > 3) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_ValueError, "the exact model must be a trigram or 4-gram, the coarse one no larger");
+        return NULL;
+    }
+    if (parse_model(PyTuple_GET_ITEM(cmod, 0), PyTuple_GET_ITEM(cmod, 1), PyTuple_GET_ITEM(cmod, 2), cw, keep, &nkeep,
+                    &cm) < 0 ||
+        parse_model(PyTuple_GET_ITEM(emod, 0), PyTuple_GET_ITEM(emod, 1), PyTuple_GET_ITEM(emod, 2), ew, keep, &nkeep,
+                    &em) < 0 ||
         get_buffer(pos_o, keep, &nkeep, 0, 8, -1, "pos_start") < 0)
         goto fail;
     const int64_t *pos = (const int64_t *)keep[nkeep - 1].buf;
@@ -863,48 +902,61 @@ static PyObject *clusters(PyObject *self, PyObject *args) {
     if (get_buffer(post_o, keep, &nkeep, 1, 8, npos, "post") < 0)
         goto fail;
     double *post_out = (double *)keep[nkeep - 1].buf;
-    /* Offsets must run in order inside their arrays, and ids inside the vocabulary. */
-    Py_ssize_t maxlen = 1, maxk = 1;
-    if (n < 0 || npos < 0 || cm.width < 1 || (em.width != 2 && em.width != 3) || cm.vocab != em.vocab ||
-        fine < 1 || fine > MAX_WIDTH || bos < 0 || bos >= em.vocab || eos < 0 || eos >= em.vocab ||
-        pos[0] != 0 || pos[n] != npos || cs[0] != 0 || cs[npos] != ncand)
+    /* Offsets must run in order inside their arrays, ids inside the vocabulary; the work
+     * regions are sized for the largest need of any cluster. */
+    if (n < 0 || npos < 0 || cm.vocab != em.vocab || fine < 1 || fine > MAX_WIDTH || bos < 0 || bos >= em.vocab ||
+        eos < 0 || eos >= em.vocab || pos[0] != 0 || pos[n] != npos || cs[0] != 0 || cs[npos] != ncand)
         goto bad_args;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        if (pos[i + 1] - pos[i] < 2 || pos[i + 1] - pos[i] > MAX_LENGTH)
+    for (Py_ssize_t p = 0; p < npos; p++)
+        if (cs[p + 1] < cs[p] + 1 || cs[p + 1] > cs[p] + MAX_WIDTH)
             goto bad_args;
-        if (pos[i + 1] - pos[i] > maxlen)
-            maxlen = pos[i + 1] - pos[i];
-    }
-    for (Py_ssize_t p = 0; p < npos; p++) {
-        if (cs[p + 1] - cs[p] < 1 || cs[p + 1] - cs[p] > MAX_WIDTH)
-            goto bad_args;
-        if (cs[p + 1] - cs[p] > maxk)
-            maxk = cs[p + 1] - cs[p];
-    }
     for (Py_ssize_t x = 0; x < ncand; x++)
         if (cand[x] < 0 || cand[x] >= em.vocab)
             goto bad_args;
+    regions_t need = {1, 1, 1, 1}, r;
+    Py_ssize_t maxlen = 1;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (pos[i + 1] < pos[i] + 2 || pos[i + 1] > pos[i] + MAX_LENGTH)
+            goto bad_args;
+        const Py_ssize_t len = pos[i + 1] - pos[i];
+        Py_ssize_t k = 1;
+        for (Py_ssize_t j = pos[i]; j < pos[i + 1]; j++)
+            if (cs[j + 1] - cs[j] > k)
+                k = cs[j + 1] - cs[j];
+        if (!cluster_regions(len, k, fine, &r))
+            goto bad_args;
+        if (r.lk > need.lk)
+            need.lk = r.lk;
+        if (r.trans2 > need.trans2)
+            need.trans2 = r.trans2;
+        if (r.trans3 > need.trans3)
+            need.trans3 = r.trans3;
+        if (r.fb > need.fb)
+            need.fb = r.fb;
+        if (len > maxlen)
+            maxlen = len;
+    }
     {
-        /* Work space for the widest cluster: packed candidates, channel scores, real flags,
-         * best units, posteriors and picks at width maxk, two transition tables, and the
-         * forward-backward's own. */
-        const Py_ssize_t lk = maxlen * maxk, kk = maxk * maxk;
-        const Py_ssize_t doubles = 2 * lk + lk + (maxlen - 1) * kk + (maxlen * maxk + 2 * maxlen * kk + kk) +
-                                   (maxlen > 2 ? maxlen - 2 : 1) * kk * maxk + 3 * lk + maxk;
-        work = PyMem_RawMalloc(sizeof(double) * (size_t)doubles + sizeof(int32_t) * (size_t)(3 * lk + 2 * maxlen) +
-                               sizeof(Py_ssize_t) * (size_t)lk + (size_t)maxlen);
+        /* doubles: pchan, fchan, posts (lk each), trans2, trans3, fb; then Py_ssize_t: pick
+         * (lk); int32: pcand, fcand (lk each), bst, bst2 (maxlen each); bytes: real. */
+        const Py_ssize_t doubles = 3 * need.lk + need.trans2 + need.trans3 + need.fb;
+        const Py_ssize_t ints = 2 * need.lk + 2 * maxlen;
+        if (need.lk > PY_SSIZE_T_MAX / 64 || need.trans2 > PY_SSIZE_T_MAX / 64 || need.trans3 > PY_SSIZE_T_MAX / 64 ||
+            need.fb > PY_SSIZE_T_MAX / 64 || doubles > PY_SSIZE_T_MAX / 16 - ints - maxlen)
+            goto bad_args;
+        work = PyMem_RawMalloc(8 * (size_t)doubles + sizeof(Py_ssize_t) * (size_t)need.lk + 4 * (size_t)ints +
+                               (size_t)maxlen);
         if (work == NULL) {
             PyErr_NoMemory();
             goto fail;
         }
-        double *pchan = work, *fchan = pchan + lk, *posts = fchan + lk, *trans2 = posts + lk;
-        double *trans3 = trans2 + (maxlen - 1) * kk;
-        double *fbwork = trans3 + (maxlen > 2 ? maxlen - 2 : 1) * kk * maxk;
-        Py_ssize_t *pick = (Py_ssize_t *)(fbwork + (3 * lk + maxk > maxlen * maxk + 2 * maxlen * kk + kk
-                                                        ? 3 * lk + maxk : maxlen * maxk + 2 * maxlen * kk + kk));
-        int32_t *pcand = (int32_t *)(pick + lk);
-        int32_t *fcand = pcand + lk, *bst = fcand + lk, *bst2 = bst + maxlen;
-        uint8_t *real = (uint8_t *)(bst2 + maxlen + lk);
+        double *pchan = work, *fchan = pchan + need.lk, *posts = fchan + need.lk, *trans2 = posts + need.lk;
+        double *trans3 = trans2 + need.trans2, *fbwork = trans3 + need.trans3;
+        Py_ssize_t *pick = (Py_ssize_t *)(fbwork + need.fb);
+        int32_t *pcand = (int32_t *)(pick + need.lk), *fcand = pcand + need.lk, *bst = fcand + need.lk;
+        int32_t *bst2 = bst + maxlen;
+        uint8_t *real = (uint8_t *)(bst2 + maxlen);
+        memset(real, 1, (size_t)maxlen);
         Py_BEGIN_ALLOW_THREADS
         for (Py_ssize_t i = 0; i < n; i++) {
             const Py_ssize_t p0 = pos[i], len = pos[i + 1] - pos[i];
@@ -928,13 +980,10 @@ static PyObject *clusters(PyObject *self, PyObject *args) {
                         }
                     }
                 }
-                real[j] = 1;
             }
             Py_ssize_t kf = k;
-            for (Py_ssize_t x = 0; x < len * k; x++)
-                pick[x] = x % k;
-            memcpy(fcand, pcand, sizeof(int32_t) * (size_t)(len * k));
-            memcpy(fchan, pchan, sizeof(double) * (size_t)(len * k));
+            const int32_t *ecand = pcand;
+            const double *echan = pchan;
             if (k > fine) {
                 batch_t b = {pcand, pchan, real, bst, posts, 1, len, k};
                 fill_chain(&cm, &b, 0, eos, trans2);
@@ -942,7 +991,9 @@ static PyObject *clusters(PyObject *self, PyObject *args) {
                 kf = fine;
                 for (Py_ssize_t j = 0; j < len; j++) {
                     const double *co = posts + j * k;
-                    const Py_ssize_t w = cs[p0 + j + 1] - cs[p0 + j];
+                    Py_ssize_t finite = 0;
+                    for (Py_ssize_t x = 0; x < k; x++)
+                        finite += isfinite(pchan[j * k + x]) != 0;
                     Py_ssize_t *pk = pick + j * kf;
                     Py_ssize_t got = pick_fine(co, k, kf, pk);
                     Py_ssize_t top = 0;
@@ -950,24 +1001,27 @@ static PyObject *clusters(PyObject *self, PyObject *args) {
                         if (co[x] > co[top])
                             top = x;
                     bst2[j] = pcand[j * k + top];
-                    for (Py_ssize_t r = 0; r < kf; r++) {
-                        if (r < got) {
-                            fcand[j * kf + r] = pcand[j * k + pk[r]];
-                            fchan[j * kf + r] = pchan[j * k + pk[r]];
-                            if (w > fine && co[pk[r]] < prune && pk[r] != 0)
-                                fchan[j * kf + r] = -HUGE_VAL;
+                    for (Py_ssize_t q = 0; q < kf; q++) {
+                        if (q < got) {
+                            fcand[j * kf + q] = pcand[j * k + pk[q]];
+                            fchan[j * kf + q] = pchan[j * k + pk[q]];
+                            /* Only a position with more than ``fine`` candidates loses any. */
+                            if (finite > fine && co[pk[q]] < prune && pk[q] != 0)
+                                fchan[j * kf + q] = -HUGE_VAL;
                         } else {
-                            pk[r] = 0;
-                            fcand[j * kf + r] = 0;
-                            fchan[j * kf + r] = -HUGE_VAL;
+                            pk[q] = 0;
+                            fcand[j * kf + q] = 0;
+                            fchan[j * kf + q] = -HUGE_VAL;
                         }
                     }
                 }
                 memcpy(bst, bst2, sizeof(int32_t) * (size_t)len);
+                ecand = fcand;
+                echan = fchan;
             }
-            batch_t f = {fcand, fchan, real, bst, posts, 1, len, kf};
+            batch_t f = {ecand, echan, real, bst, posts, 1, len, kf};
             fill_pairs(&em, &f, 0, bos, ln10, trans3);
-            pairs_posteriors(trans3, fchan, len, kf, fbwork, posts);
+            pairs_posteriors(trans3, echan, len, kf, fbwork, posts);
             for (Py_ssize_t j = 0; j < len; j++) {
                 const double *po = posts + j * kf;
                 Py_ssize_t top = 0;
@@ -988,7 +1042,7 @@ static PyObject *clusters(PyObject *self, PyObject *args) {
     }
     Py_RETURN_NONE;
 bad_args:
-    PyErr_SetString(PyExc_ValueError, "cluster offsets out of order, or ids outside the vocabulary");
+    PyErr_SetString(PyExc_ValueError, "cluster offsets out of order or too large, or ids outside the vocabulary");
 fail:
     PyMem_RawFree(work);
     release(keep, nkeep);
