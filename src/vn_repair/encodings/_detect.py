@@ -173,13 +173,14 @@ def _letter_chars(name: str) -> set[str]:
     """View characters that legacy encoding ``name`` turns into a letter and that are not
     Vietnamese letters themselves: a word showing one is evidence for ``name``."""
     cm = charmap(name)
-    out = set()
+    views: dict[int, list[str]] = {}  # byte -> the characters that show it
+    for view_ch, b in VIEW_TO_BYTE.items():
+        views.setdefault(b, []).append(view_ch)
+    out: set[str] = set()
     for seq, ch in cm.decode.items():
         if len(seq) != 1 or seq[0] < 0x80:
             continue
-        for view_ch, b in VIEW_TO_BYTE.items():
-            if b == seq[0] and view_ch != ch:
-                out.add(view_ch)
+        out.update(view_ch for view_ch in views.get(seq[0], ()) if view_ch != ch)
     return {c for c in out if c not in VIETNAMESE_LETTERS and c not in _CLEAN_PUNCT
             and c not in "ăâêôơưđĂÂÊÔƠƯĐ" and not unicodedata.combining(c)}
 
