@@ -603,33 +603,31 @@ static PyObject *fb_pairs(PyObject *self, PyObject *args) { return fb(args, 1); 
  * restore.py's _coarse_posteriors and _exact_posteriors, for one cluster at a time (clusters()
  * below): the transition tables are filled from the model cell by cell, only where both
  * candidates exist, instead of gathering the real cells of a padded (n, length, width,
- * width[, width]) grid into query arrays first.  A batch_t here holds one cluster (n = 1). */
+ * width[, width]) grid into query arrays first.  Every position of a cluster exists (no
+ * padding), so no cell is skipped for that. */
 
+/* One cluster at width k: its candidates and ln channel scores (-inf: none), position by
+ * position, and the likeliest unit of each position (older context for the model). */
 typedef struct {
     const int32_t *cand;
     const double *chan;
-    const uint8_t *real;
     const int32_t *best;
-    double *out;
-    Py_ssize_t n, len, k;
-} batch_t;
+    Py_ssize_t len, k;
+} cluster_t;
 
 /* One cluster's coarse transition table: P(b | older words, a) for the candidates a, b at
  * positions j, j + 1, the older words being ``best`` at their positions (``fill`` before the
- * cluster); 1 where a cell is padding. */
-static void fill_chain(model_t *m, const batch_t *b, Py_ssize_t i, int32_t fill, double *trans) {
-    const Py_ssize_t len = b->len, k = b->k;
-    const int32_t *cd = b->cand + i * len * k, *bst = b->best + i * len;
-    const double *ch = b->chan + i * len * k;
-    const uint8_t *rl = b->real + i * len;
+ * cluster); 1 where a cell has no candidate. */
+static void fill_chain(model_t *m, const cluster_t *cl, int32_t fill, double *trans) {
+    const Py_ssize_t len = cl->len, k = cl->k;
+    const int32_t *cd = cl->cand, *bst = cl->best;
+    const double *ch = cl->chan;
     const int width = m->width;
     int32_t ctx[MAX_ORDER];
     int64_t node[MAX_ORDER + 1];
     for (Py_ssize_t x = 0; x < (len - 1) * k * k; x++)
         trans[x] = 1.0;
     for (Py_ssize_t j = 0; j + 1 < len; j++) {
-        if (!rl[j + 1])
-            continue;
         for (int w = 1; w < width; w++) /* the word w places before a */
             ctx[width - 1 - w] = j - w >= 0 ? bst[j - w] : fill;
         for (Py_ssize_t a = 0; a < k; a++) {
@@ -646,20 +644,17 @@ static void fill_chain(model_t *m, const batch_t *b, Py_ssize_t i, int32_t fill,
 
 /* One cluster's exact transition table: P(c | a b) for the candidates a, b, c at t, t + 1,
  * t + 2; with three words of context the oldest is ``best`` at t - 1 (``fill`` before the
- * cluster); 1 where a cell is padding. */
-static void fill_pairs(model_t *m, const batch_t *b, Py_ssize_t i, int32_t fill, double ln10, double *trans) {
-    const Py_ssize_t len = b->len, k = b->k, kkk = k * k * k;
-    const int32_t *cd = b->cand + i * len * k, *bst = b->best + i * len;
-    const double *ch = b->chan + i * len * k;
-    const uint8_t *rl = b->real + i * len;
+ * cluster); 1 where a cell has no candidate. */
+static void fill_pairs(model_t *m, const cluster_t *cl, int32_t fill, double ln10, double *trans) {
+    const Py_ssize_t len = cl->len, k = cl->k, kkk = k * k * k;
+    const int32_t *cd = cl->cand, *bst = cl->best;
+    const double *ch = cl->chan;
     const int width = m->width;
     int32_t ctx[MAX_ORDER];
     int64_t node[MAX_ORDER + 1];
     for (Py_ssize_t x = 0; x < (len - 2) * kkk; x++)
         trans[x] = 1.0;
     for (Py_ssize_t t = 0; t + 2 < len; t++) {
-        if (!rl[t + 2])
-            continue;
         if (width == 3)
             ctx[0] = t == 0 ? fill : bst[t - 1];
         for (Py_ssize_t a = 0; a < k; a++) {
@@ -938,14 +933,13 @@ static PyObject *clusters(PyObject *self, PyObject *args) {
     }
     {
         /* doubles: pchan, fchan, posts (lk each), trans2, trans3, fb; then Py_ssize_t: pick
-         * (lk); int32: pcand, fcand (lk each), bst, bst2 (maxlen each); bytes: real. */
+         * (lk); int32: pcand, fcand (lk each), bst, bst2 (maxlen each). */
         const Py_ssize_t doubles = 3 * need.lk + need.trans2 + need.trans3 + need.fb;
         const Py_ssize_t ints = 2 * need.lk + 2 * maxlen;
         if (need.lk > PY_SSIZE_T_MAX / 64 || need.trans2 > PY_SSIZE_T_MAX / 64 || need.trans3 > PY_SSIZE_T_MAX / 64 ||
             need.fb > PY_SSIZE_T_MAX / 64 || doubles > PY_SSIZE_T_MAX / 16 - ints - maxlen)
             goto bad_args;
-        work = PyMem_RawMalloc(8 * (size_t)doubles + sizeof(Py_ssize_t) * (size_t)need.lk + 4 * (size_t)ints +
-                               (size_t)maxlen);
+        work = PyMem_RawMalloc(8 * (size_t)doubles + sizeof(Py_ssize_t) * (size_t)need.lk + 4 * (size_t)ints);
         if (work == NULL) {
             PyErr_NoMemory();
             goto fail;
@@ -955,8 +949,6 @@ static PyObject *clusters(PyObject *self, PyObject *args) {
         Py_ssize_t *pick = (Py_ssize_t *)(fbwork + need.fb);
         int32_t *pcand = (int32_t *)(pick + need.lk), *fcand = pcand + need.lk, *bst = fcand + need.lk;
         int32_t *bst2 = bst + maxlen;
-        uint8_t *real = (uint8_t *)(bst2 + maxlen);
-        memset(real, 1, (size_t)maxlen);
         Py_BEGIN_ALLOW_THREADS
         for (Py_ssize_t i = 0; i < n; i++) {
             const Py_ssize_t p0 = pos[i], len = pos[i + 1] - pos[i];
@@ -985,8 +977,8 @@ static PyObject *clusters(PyObject *self, PyObject *args) {
             const int32_t *ecand = pcand;
             const double *echan = pchan;
             if (k > fine) {
-                batch_t b = {pcand, pchan, real, bst, posts, 1, len, k};
-                fill_chain(&cm, &b, 0, eos, trans2);
+                const cluster_t whole = {pcand, pchan, bst, len, k};
+                fill_chain(&cm, &whole, eos, trans2);
                 chain_posteriors(trans2, pchan, len, k, fbwork, posts);
                 kf = fine;
                 for (Py_ssize_t j = 0; j < len; j++) {
@@ -1019,8 +1011,8 @@ static PyObject *clusters(PyObject *self, PyObject *args) {
                 ecand = fcand;
                 echan = fchan;
             }
-            batch_t f = {ecand, echan, real, bst, posts, 1, len, kf};
-            fill_pairs(&em, &f, 0, bos, ln10, trans3);
+            const cluster_t picked = {ecand, echan, bst, len, kf};
+            fill_pairs(&em, &picked, bos, ln10, trans3);
             pairs_posteriors(trans3, echan, len, kf, fbwork, posts);
             for (Py_ssize_t j = 0; j < len; j++) {
                 const double *po = posts + j * kf;
