@@ -116,7 +116,7 @@ class NgramModel:
         self.header = header
         self.path = path
         self._arrays = arrays
-        where = path or "<in-memory model>"
+        where = self._where = path or "<in-memory model>"  # names the model in errors
         self.order: int = int(header["order"])
         self.quantized: bool = bool(header["quantized"])
         for name in required_arrays(self.order, self.quantized):
@@ -212,10 +212,14 @@ class NgramModel:
         ``VN_REPAIR_PURE_PYTHON=1``, or for a model whose arrays it cannot read."""
         return bool(self._compiled_levels())
 
-    def format_error(self, exc: Exception) -> ModelFormatError:
-        """``exc`` (model data the compiled module cannot read) as a ModelFormatError naming
-        the file."""
-        return ModelFormatError(f"{self.path or '<in-memory model>'}: {exc}")
+    def call_compiled(self, name: str, *args: Any) -> None:
+        """``vn_repair._speedups.<name>(*args)``; model data it cannot read (a code outside its
+        codebook) is raised as a ModelFormatError naming the file.  Only when :attr:`compiled`."""
+        assert _speedups is not None
+        try:
+            getattr(_speedups, name)(*args)
+        except _speedups.ModelDataError as exc:
+            raise ModelFormatError(f"{self._where}: {exc}") from None
 
     def compiled_tables(self, order: int | None = None, build: bool = True
                         ) -> tuple[np.ndarray, np.ndarray, tuple[tuple[Any, ...], ...]] | None:
@@ -271,9 +275,10 @@ class NgramModel:
         n, m = self.counts[k - 1], self.counts[k - 2]
         parent, first = self._arrays[f"parent_{k - 1}"], self._arrays[f"first_{k}"]
         starts = np.empty(m + 1, dtype=np.uint32)
-        if _speedups is not None and _speedups.group_starts(np.ascontiguousarray(parent), m, np.ascontiguousarray(first), n, starts):
+        if _speedups is not None and _speedups.group_starts(np.ascontiguousarray(parent), m,
+                                                            np.ascontiguousarray(first), n, starts):
             return starts
-        raise ModelFormatError(f"{self.path or '<in-memory model>'}: order-{k} rows do not match their parents")
+        raise ModelFormatError(f"{self._where}: order-{k} rows do not match their parents")
 
     def _level_keys(self, k: int) -> np.ndarray:
         """Sorted uint64 search keys ``parent_row << 16 | word`` of the order-k table (k >= 2),
@@ -284,7 +289,7 @@ class NgramModel:
             with_children = np.flatnonzero(np.unpackbits(self._arrays[f"parent_{k - 1}"], count=m))
             starts = np.flatnonzero(np.unpackbits(self._arrays[f"first_{k}"], count=n))
             if len(starts) != len(with_children) or (n and starts[0] != 0):
-                raise ModelFormatError(f"{self.path or '<in-memory model>'}: order-{k} rows do not match "
+                raise ModelFormatError(f"{self._where}: order-{k} rows do not match "
                                        f"their parents ({len(starts)} groups, {len(with_children)} parents)")
             rows = np.repeat(with_children, np.diff(np.append(starts, n)))
             rows <<= _WORD_BITS
@@ -439,13 +444,11 @@ class NgramModel:
         # (see _find) before the compiled module's tables are derived (about 30 ms).
         small = self._compiled is None and n <= _SMALL_BATCH and self._small_lookups < _COMPILED_BUDGET
         levels = None if small else self._compiled_levels()
-        if levels is not None and _speedups is not None:
+        if levels is not None:
             out = np.empty(n, dtype=np.float32)
-            try:
-                _speedups.query(np.ascontiguousarray(ctx, dtype=np.int32), np.ascontiguousarray(w, dtype=np.int32),
-                               width, self.unigram_log10, self._uni_bow, levels[:width], out)
-            except _speedups.ModelDataError as exc:  # a code outside its codebook
-                raise self.format_error(exc) from None
+            self.call_compiled("query", np.ascontiguousarray(ctx, dtype=np.int32),
+                               np.ascontiguousarray(w, dtype=np.int32), width, self.unigram_log10, self._uni_bow,
+                               levels[:width], out)
             return out
         return self._log10_prob_numpy(ctx, w, top)
 

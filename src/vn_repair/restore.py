@@ -773,18 +773,14 @@ class Restorer:
         pad: list[int | _Slot] = [-1] * ctx
         rows = [(cl[:ctx] + cl[ctx + 1 :] + pad)[: 2 * ctx] for cl in clusters]
         sizes = np.array([len(s.cands) for s in slots])
-        compiled = speedups()
         model: Any = self.model
-        tables = model.compiled_tables(build=len(slots) > 256) if compiled is not None else None
-        if compiled is not None and tables is not None:  # the same sums, a candidate at a time, in C
+        tables = model.compiled_tables(build=len(slots) > 256) if speedups() is not None else None
+        if tables is not None:  # the same sums, a candidate at a time, in C
             best = np.empty(len(slots), dtype=np.int32)
             post = np.empty(len(slots))
-            try:
-                compiled.singles(np.concatenate([s.cands for s in slots]).astype(np.int32),
-                                 np.ascontiguousarray(np.concatenate([s.channel for s in slots]), dtype=np.float64),
-                                 sizes.astype(np.int32), np.array(rows, dtype=np.int32), _LN10, *tables, best, post)
-            except compiled.ModelDataError as exc:
-                raise model.format_error(exc) from None
+            model.call_compiled("singles", np.concatenate([s.cands for s in slots]).astype(np.int32),
+                                np.ascontiguousarray(np.concatenate([s.channel for s in slots]), dtype=np.float64),
+                                sizes.astype(np.int32), np.array(rows, dtype=np.int32), _LN10, *tables, best, post)
             return list(zip(slots, best.tolist(), post.tolist()))
         cand = np.concatenate([s.cands for s in slots]).astype(np.int64)
         score = np.concatenate([s.channel for s in slots])
@@ -818,10 +814,9 @@ class Restorer:
         # FINE_WIDTH at most by then): a few large passes instead of one per coarse batch, each
         # run once its clusters fill EXACT_BATCH_CELLS, so memory stays bounded.
         out: list[tuple[_Slot, int, float]] = []
-        compiled = speedups()
         model: Any = self.model
-        exact = model.compiled_tables(build=False) if compiled is not None else None
-        if compiled is not None and exact is not None:
+        exact = model.compiled_tables(build=False) if speedups() is not None else None
+        if exact is not None:
             # A cluster at a time, unpadded, both passes in C.
             coarse = model.compiled_tables(min(COARSE_ORDER, self.ctx + 1))
             pos_start = [0]
@@ -848,14 +843,11 @@ class Restorer:
             np.cumsum(sizes, out=cand_start[1:])
             best = np.empty(len(cands), dtype=np.int32)
             post = np.empty(len(cands))
-            try:
-                compiled.clusters(np.array(pos_start, dtype=np.int64), cand_start,
-                                  np.concatenate(cands).astype(np.int32),
-                                  np.ascontiguousarray(np.concatenate(chans), dtype=np.float64), self.unigram,
-                                  FINE_WIDTH, PRUNE_POSTERIOR, self.bos_id, self.eos_id, _LN10, coarse, exact,
-                                  best, post)
-            except compiled.ModelDataError as exc:
-                raise model.format_error(exc) from None
+            model.call_compiled("clusters", np.array(pos_start, dtype=np.int64), cand_start,
+                                np.concatenate(cands).astype(np.int32),
+                                np.ascontiguousarray(np.concatenate(chans), dtype=np.float64), self.unigram,
+                                FINE_WIDTH, PRUNE_POSTERIOR, self.bos_id, self.eos_id, _LN10, coarse, exact,
+                                best, post)
             at = 0
             best_list, post_list = best.tolist(), post.tolist()
             for cl in clusters:
