@@ -28,3 +28,14 @@ def shared() -> Path:
         pytest.skip("../shared (corpora and lexicons) is not present beside the checkout; "
                     "set VN_REPAIR_SHARED to run this test")
     return found
+
+
+@pytest.fixture
+def compiled_module() -> object:
+    """The C module ``vn_repair._speedups``; the test skips on a pure-Python install."""
+    from vn_repair import lm
+
+    if lm._speedups is None:
+        pytest.skip("the C module vn_repair._speedups is not built (a pure-Python install); "
+                    "numpy does its work")
+    return lm._speedups

@@ -358,11 +358,7 @@ def test_small_batches_need_no_search_keys(tmp_path: Path, order: int, quant: in
     assert not lazy._keys
 
 
-needs_compiled = pytest.mark.skipif(lm._speedups is None, reason="the C module vn_repair._speedups is not built "
-                                    "(a pure-Python install); numpy answers every query")
-
-
-@needs_compiled
+@pytest.mark.usefixtures("compiled_module")
 @pytest.mark.parametrize("order,quant", [(2, 0), (3, 8), (4, 0), (4, 8)])
 def test_compiled_queries_equal_numpy_bit_for_bit(tmp_path: Path, order: int, quant: int) -> None:
     # The C module adds the same float32 values in the same order as the numpy code: equal,
@@ -377,7 +373,7 @@ def test_compiled_queries_equal_numpy_bit_for_bit(tmp_path: Path, order: int, qu
                                           model._log10_prob_numpy(c, w, top))
 
 
-@needs_compiled
+@pytest.mark.usefixtures("compiled_module")
 def test_compiled_queries_on_the_default_model() -> None:
     model = lm.load_default_model()
     rng = np.random.default_rng(5)
@@ -392,7 +388,7 @@ def test_compiled_queries_on_the_default_model() -> None:
                                   model._log10_prob_numpy(win[:, :3], win[:, 3], 4))
 
 
-@needs_compiled
+@pytest.mark.usefixtures("compiled_module")
 def test_compiled_tables_check_the_file(tmp_path: Path) -> None:
     _, path = _train(tmp_path, order=3, quant_bits=8)
     model = NgramModel.load(path)
@@ -422,7 +418,7 @@ def test_tables_of_the_wrong_size_or_shape_are_refused(tmp_path: Path) -> None:
         NgramModel(model.header, dict(arrays, logp_3=arrays["logp_3"][:, None]), str(path))
 
 
-@needs_compiled
+@pytest.mark.usefixtures("compiled_module")
 def test_the_compiled_module_checks_what_it_reads(tmp_path: Path) -> None:
     # Called directly, past lm.py's checks: errors, not reads out of bounds.
     model, _ = _train(tmp_path, order=3, quant_bits=8)

@@ -9,7 +9,6 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import vn_repair
-import vn_repair.lm
 import vn_repair.orthography
 from vn_repair.edits import apply_edits
 from vn_repair.orthography import is_valid_syllable
@@ -196,20 +195,16 @@ def _brute_posteriors(tables, chan, order):
     return [[x / total for x in row] for row in post]
 
 
-needs_compiled = pytest.mark.skipif(vn_repair.lm._speedups is None, reason="the C module vn_repair._speedups is "
-                                    "not built (a pure-Python install); numpy does its work")
-
-
 @pytest.mark.parametrize("pure", ["1", "0"])
 @pytest.mark.parametrize("seed", range(5))
-def test_forward_backward_matches_enumerating_every_path(seed, pure, monkeypatch):
+def test_forward_backward_matches_enumerating_every_path(seed, pure, monkeypatch, request):
     # Both ways: numpy's batched matrix products, and the compiled module's loops.
     import numpy as np
 
     from vn_repair.restore import _forward_backward_batch, _forward_backward_bigram
 
-    if pure == "0" and vn_repair.lm._speedups is None:
-        pytest.skip("the C module vn_repair._speedups is not built")
+    if pure == "0":
+        request.getfixturevalue("compiled_module")  # skips without the module
     monkeypatch.setenv("VN_REPAIR_PURE_PYTHON", pure)
 
     rng = np.random.default_rng(seed)
@@ -227,7 +222,7 @@ def test_forward_backward_matches_enumerating_every_path(seed, pure, monkeypatch
         assert np.allclose(got2[i], _brute_posteriors(bi[i], chan[i], 2), atol=1e-9)
 
 
-@needs_compiled
+@pytest.mark.usefixtures("compiled_module")
 def test_compiled_singles_equal_numpy(monkeypatch):
     # Clusters with one open position: each candidate scored by every n-gram it is in.
     import numpy as np
@@ -252,7 +247,7 @@ def test_compiled_singles_equal_numpy(monkeypatch):
     np.testing.assert_allclose([p for _, _, p in got["0"]], [p for _, _, p in got["1"]], rtol=1e-12)
 
 
-@needs_compiled
+@pytest.mark.usefixtures("compiled_module")
 @pytest.mark.parametrize("kind", ["strip", "sparse", "drop-any"])
 def test_compiled_clusters_equal_numpy(kind, monkeypatch):
     # Whole clusters in C (unpadded, one at a time) against numpy's padded batches: the same
@@ -288,7 +283,7 @@ def test_repair_leaves_the_garbage_collector_as_it_was():
         gc.enable()
 
 
-@needs_compiled
+@pytest.mark.usefixtures("compiled_module")
 @pytest.mark.parametrize("seed", range(2))
 def test_compiled_multis_equal_numpy_on_random_clusters(seed, monkeypatch):
     # Clusters of two to six open positions, up to 12 candidates wide, some channel scores
