@@ -815,7 +815,9 @@ class Restorer:
         # run once its clusters fill EXACT_BATCH_CELLS, so memory stays bounded.
         out: list[tuple[_Slot, int, float]] = []
         model: Any = self.model
-        exact = model.compiled_tables(build=False) if speedups() is not None else None
+        # As for singles: a short text's few clusters do not pay for deriving the tables.
+        exact = (model.compiled_tables(build=sum(map(len, clusters)) > 256)
+                 if speedups() is not None else None)
         if exact is not None:
             # A cluster at a time, unpadded, both passes in C.
             coarse = model.compiled_tables(min(COARSE_ORDER, self.ctx + 1))
