@@ -197,6 +197,16 @@ def test_a_name_whose_syllables_all_lost_their_first_letter_is_capitalised_whole
     assert "đi đà nẵng ngắm" in vn_repair.repair(text.replace("?à N?ng", "?à n?ng"))
 
 
+def test_a_first_letter_stripped_or_misread_keeps_the_case_it_is_written_in():
+    # "d" for "đ", "a" for "â": the letter is there, and so is its case.  Only a first letter
+    # that was lost ("nh" for "Ảnh", "?ng") leaves the case to the tables; here they would say
+    # "Đảng Cộng hòa", "Đất Đỏ" (a place) and "Âu" (Europe).
+    stripped = "Day la dieu da duoc thong nhat giua dang Cong hoa va dang Dan chu."
+    assert vn_repair.repair(stripped) == "Đây là điều đã được thống nhất giữa đảng Cộng hòa và đảng Dân chủ."
+    assert vn_repair.repair("Ho di vao con duong dat do cua thon.") == "Họ đi vào con đường đất đỏ của thôn."
+    assert "Dự án công âu thuyền" in vn_repair.repair("Du an cong au thuyen 360 ty dong da duoc giai quyet.")
+
+
 def test_a_sentence_after_an_opening_quote_starts_with_a_capital():
     assert vn_repair.repair('Ông nói: "??t n??c mình còn nghèo".').startswith('Ông nói: "Đất nước')
 

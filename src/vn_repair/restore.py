@@ -55,7 +55,14 @@ from .data_files import (
 from .edits import Edit
 from .estimate import _LETTER_RE, RARE_LOG10, DamageEstimate, Lexicon, check_decoder_order, get_lexicon
 from .lm import speedups
-from .orthography import has_style_variant, is_valid_syllable, set_tone_style, tone_spellings, tone_style_of
+from .orthography import (
+    has_style_variant,
+    is_valid_syllable,
+    set_tone_style,
+    strip_marks,
+    tone_spellings,
+    tone_style_of,
+)
 from .tokenize import _TOKEN_RE, PLACEHOLDERS, PUNCT, SENTENCE_END, _is_plain_word, lm_unit, token_unit
 
 __all__ = ["DamageEstimate", "Restorer", "get_restorer"]
@@ -539,7 +546,9 @@ class Restorer:
                 rendered[(word, slot.text)] = out
             restored[slot.start] = (slot, word, out, conf)
             letter = slot.text[:1]
-            if out[:1] != letter and (letter.islower() or letter in PLACEHOLDERS):
+            # Lost, not misread or stripped: "d" for "đ" and "u" for "ư" keep their case.
+            if out[:1] != letter and (letter in PLACEHOLDERS or letter.islower()
+                                      and strip_marks(out[:1]) != strip_marks(letter)):
                 lost_first.add(slot.start)
         # Words that vanished whole go back first: a word after one put back at the start of a
         # sentence no longer starts it.
