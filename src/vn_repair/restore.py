@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import itertools
 import math
+import operator
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -70,6 +71,8 @@ __all__ = ["DamageEstimate", "Restorer", "get_restorer"]
 _LN10 = math.log(10.0)
 # A quotation opened after a colon: "Ông nói: “Đất nước..."
 _QUOTE_OPENS_RE = re.compile(':\\s?["“«]\\Z')
+_OFFSET = operator.attrgetter("offset")
+_QUOTES_OPENING = '"“«'  # what _QUOTE_OPENS_RE ends with: most words need no search
 # The word that ends a stretch of text (letters, placeholders standing for letters).
 _LAST_WORD_RE = re.compile("(?:[^\\W\\d_]|[?\N{REPLACEMENT CHARACTER}])+\\Z")
 
@@ -480,7 +483,8 @@ class Restorer:
                             # First in its sentence, opening quotes and brackets aside; or
                             # opening a quotation after a colon (capitalised 98% of the time).
                             first = (not current or len(current) == 1 and current[0] == punct
-                                     or _QUOTE_OPENS_RE.search(text, max(0, pos + rel - 4), pos + rel) is not None)
+                                     or text[pos + rel - 1 : pos + rel] in _QUOTES_OPENING
+                                     and _QUOTE_OPENS_RE.search(text, max(0, pos + rel - 4), pos + rel) is not None)
                             current.append(_Slot(pos + rel, tok, cands, chan, kind_name, first))
                             has_slot = True
                 pos += len(chunk) + 1
@@ -510,6 +514,7 @@ class Restorer:
         restored: dict[int, tuple[_Slot, str, str, float]] = {}  # by offset: slot, unit, output, posterior
         lost_first: set[int] = set()  # offsets of restored words whose first letter was lost
         rendered: dict[tuple[str, str], str] = {}  # (unit, as written) -> as restored
+        vocab = self.vocab
         for slot, best, conf in decided:
             cands = slot.cands
             if best == 0:
@@ -517,7 +522,7 @@ class Restorer:
                     continue
                 # A lowercase unknown word that only one syllable explains is that syllable.
                 best, conf = 1, 1.0 - conf
-            initial = _initial_kind(text, slot)
+            initial = _initial_kind(text, slot) if len(slot.text) == 1 else None
             if initial == "inside":
                 continue  # an initial: "anh M. cho biết", "Trần Hoa S. (bác sĩ)"
             # A valid syllable is replaced only with confidence, and so is a capital letter that
@@ -531,8 +536,9 @@ class Restorer:
             if (conf < FOREIGN_NAME_THRESHOLD and slot.kind == "dropped-letter" and int(cands[0]) in syllables
                     and slot.text[:1].isupper() and self._after_foreign_name(text, slot, index)):
                 continue  # "Guo Lin", "Kwok Hing": a syllable of a foreign name
-            chosen[id(slot)] = int(cands[best])
-            word = self.vocab[int(cands[best])]
+            unit = int(cands[best])
+            chosen[id(slot)] = unit
+            word = vocab[unit]
             if word.startswith("<"):
                 continue
             out = rendered.get((word, slot.text))
@@ -565,7 +571,7 @@ class Restorer:
         for slot, _word, out, conf in restored.values():
             if out != slot.text:
                 edits.append(Edit(slot.start, slot.text, out, slot.kind, round(conf, 4)))
-        edits.sort(key=lambda e: e.offset)
+        edits.sort(key=_OFFSET)
         return edits
 
     def _capitalised_here(self, text: str, slot: _Slot, word: str,
