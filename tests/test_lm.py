@@ -442,7 +442,22 @@ def test_the_compiled_module_checks_what_it_reads(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="trigram or 4-gram"):  # before any buffer is taken
         lm._speedups.clusters(np.zeros(1, np.int64), np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros(0),
                               np.zeros(len(uni)), 4, 0.001, 0, 0, 2.3, (uni, ubow, levels), (uni, ubow, levels[:1]),
-                              np.zeros(0, np.int32), np.zeros(0))
+                              np.zeros(0, np.int32), np.zeros(0), 1)
+    with pytest.raises(ValueError, match="threads must be at least 1"):
+        lm._speedups.clusters(np.zeros(1, np.int64), np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros(0),
+                              np.zeros(len(uni)), 4, 0.001, 0, 0, 2.3, (uni, ubow, levels), (uni, ubow, levels),
+                              np.zeros(0, np.int32), np.zeros(0), 0)
+
+
+def test_decoder_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("VN_REPAIR_THREADS", raising=False)
+    assert 1 <= lm.decoder_threads() <= lm.MAX_DECODER_THREADS
+    monkeypatch.setenv("VN_REPAIR_THREADS", "7")
+    assert lm.decoder_threads() == 7
+    for bad in ("0", "-2", "two", "1.5"):
+        monkeypatch.setenv("VN_REPAIR_THREADS", bad)
+        with pytest.raises(ValueError, match="VN_REPAIR_THREADS must be a whole number"):
+            lm.decoder_threads()
 
 
 def test_pure_python_switch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -214,14 +214,21 @@ def _probe(_: object = None) -> tuple[int, int]:
     return os.getpid(), pl.load_count()
 
 
+def _threads(_: object = None) -> str | None:
+    return os.environ.get("VN_REPAIR_THREADS")
+
+
 def test_parallel_workers_load_the_model_once() -> None:
     cfg = Config(threshold=0.85)
     pool = _start_pool(cfg, 2)
     try:
         list(pool.map(repair_chunk, [_lines(20)] * 40, [cfg] * 40))
         pairs = set(pool.map(_probe, range(40), chunksize=1))
+        threads = set(pool.map(_threads, range(4), chunksize=1))
     finally:
         pool.shutdown()
+    # The workers share the cores: one decoder thread each, unless the caller chose.
+    assert threads == {os.environ.get("VN_REPAIR_THREADS", "1")}
     pids = {pid for pid, _ in pairs}
     assert os.getpid() not in pids and 1 <= len(pids) <= 2
     # The initializer built the repairer; 40 chunks later no worker has loaded a second time.

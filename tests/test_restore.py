@@ -317,6 +317,32 @@ def test_compiled_multis_equal_numpy_on_random_clusters(seed, monkeypatch):
     np.testing.assert_allclose([compiled[k][1] for k in pure], [pure[k][1] for k in pure], atol=1e-12)
 
 
+@pytest.mark.usefixtures("compiled_module")
+def test_compiled_multis_are_the_same_on_any_number_of_threads(monkeypatch):
+    # 400 clusters of about 2,000 cells each (coarse plus exact), enough for the module to
+    # share them out among threads (200,000 cells a share at least): each writes its own.
+    import numpy as np
+
+    from vn_repair.restore import _Slot, get_restorer
+
+    r = get_restorer()
+    assert r.model.prepare().compiled
+    rng = np.random.default_rng(5)
+    clusters = []
+    for _ in range(400):
+        cl: list = [int(x) for x in rng.integers(10, len(r.vocab), r.ctx)]
+        for _ in range(int(rng.integers(4, 9))):
+            k = int(rng.integers(6, 17))
+            cl.append(_Slot(0, "x", rng.integers(10, len(r.vocab), k).astype(np.int32), rng.uniform(-9, 0, k),
+                            "stripped"))
+        clusters.append(cl + [r.eos_id])
+    got = {}
+    for threads in ("1", "2", "3"):
+        monkeypatch.setenv("VN_REPAIR_THREADS", threads)
+        got[threads] = [(id(s), b, p) for s, b, p in r._decode_multis(clusters)]
+    assert got["1"] == got["2"] == got["3"]
+
+
 _CITY = ("Người dân Hà Nội đã quen với cảnh tắc đường vào giờ cao điểm.\n"
          "Nhiều gia đình chọn sống{gap}ngoại thành để tránh khói bụi và tiếng ồn.\n"
          "Chính quyền thành phố đang xây dng thêm đường vành đai và cải tạo nhiều tuyến phố cũ.\n"

@@ -18,6 +18,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <pythread.h>
 #include <stdint.h>
 #include <string.h>
 #include <math.h>
@@ -819,7 +820,7 @@ static Py_ssize_t pick_fine(const double *coarse, Py_ssize_t k, Py_ssize_t fine,
 
 PyDoc_STRVAR(clusters_doc,
 "clusters(pos_start, cand_start, cand, chan, unigram_log10, fine, prune, bos, eos, ln10,\n"
-"         coarse_model, exact_model, best, post)\n\n"
+"         coarse_model, exact_model, best, post, threads)\n\n"
 "restore.py's _decode_multis for whole clusters, one at a time and unpadded: cluster i holds\n"
 "positions pos_start[i] .. pos_start[i + 1], position p the candidates cand_start[p] ..\n"
 "cand_start[p + 1] (``cand`` int32, ``chan`` float64 ln channel scores; a fixed unit is one\n"
@@ -828,7 +829,9 @@ PyDoc_STRVAR(clusters_doc,
 "coarse pass (``coarse_model`` = (unigram, unigram_bow, levels) at the coarse order), which\n"
 "keeps ``fine`` candidates a position (candidate 0 always; below ``prune`` only where a\n"
 "position had more than ``fine``), then the exact pass (``exact_model``).  Writes each\n"
-"position's likeliest candidate (index into its own list) and its posterior.");
+"position's likeliest candidate (index into its own list) and its posterior.\n\n"
+"The clusters are shared out among up to ``threads`` threads (the caller's included) when\n"
+"there are enough of them; the results do not depend on it.  The GIL is released meanwhile.");
 
 /* Sizes of one cluster's work regions, in items; 0 when a product does not fit. */
 typedef struct {
@@ -852,20 +855,145 @@ static int cluster_regions(Py_ssize_t len, Py_ssize_t k, Py_ssize_t fine, region
     return 1;
 }
 
-static PyObject *clusters(PyObject *self, PyObject *args) {
-    PyObject *pos_o, *cs_o, *cand_o, *chan_o, *uni_o, *cmod, *emod, *best_o, *post_o;
-    Py_ssize_t fine;
+/* At most this many threads decode clusters at once, and each gets at least MIN_SHARE cells
+ * (coarse plus exact) to pay for starting it. */
+#define MAX_THREADS 16
+#define MIN_SHARE 200000
+
+/* One thread's share of a clusters() call: clusters first .. last - 1.  Each share has its
+ * own copies of the models (whose ``bad`` flag it sets) and its own work regions. */
+typedef struct {
+    model_t cm, em;
+    const int64_t *pos, *cs;
+    const int32_t *cand;
+    const double *chan, *uni;
+    int32_t *best_out;
+    double *post_out;
+    Py_ssize_t first, last, fine;
     double prune, ln10;
     int bos, eos;
-    if (!PyArg_ParseTuple(args, "OOOOOndiidO!O!OO", &pos_o, &cs_o, &cand_o, &chan_o, &uni_o, &fine, &prune, &bos,
-                          &eos, &ln10, &PyTuple_Type, &cmod, &PyTuple_Type, &emod, &best_o, &post_o))
+    regions_t need;
+    Py_ssize_t maxlen;
+    void *work;
+    PyThread_type_lock done; /* held until the share is decoded (NULL: decoded by the caller) */
+} share_t;
+
+/* Decode the clusters of one share. */
+static void decode_share(share_t *sh) {
+    const int64_t *pos = sh->pos, *cs = sh->cs;
+    const int32_t *cand = sh->cand;
+    const double *chan = sh->chan, *uni = sh->uni;
+    const Py_ssize_t fine = sh->fine, maxlen = sh->maxlen;
+    const double prune = sh->prune, ln10 = sh->ln10;
+    const regions_t need = sh->need;
+    /* doubles: pchan, fchan, posts (lk each), trans2, trans3, fb; then Py_ssize_t: pick (lk);
+     * int32: pcand, fcand (lk each), bst, bst2 (maxlen each). */
+    double *pchan = sh->work, *fchan = pchan + need.lk, *posts = fchan + need.lk, *trans2 = posts + need.lk;
+    double *trans3 = trans2 + need.trans2, *fbwork = trans3 + need.trans3;
+    Py_ssize_t *pick = (Py_ssize_t *)(fbwork + need.fb);
+    int32_t *pcand = (int32_t *)(pick + need.lk), *fcand = pcand + need.lk, *bst = fcand + need.lk;
+    int32_t *bst2 = bst + maxlen;
+    for (Py_ssize_t i = sh->first; i < sh->last; i++) {
+        const Py_ssize_t p0 = pos[i], len = pos[i + 1] - pos[i];
+        Py_ssize_t k = 1;
+        for (Py_ssize_t j = 0; j < len; j++)
+            if (cs[p0 + j + 1] - cs[p0 + j] > k)
+                k = cs[p0 + j + 1] - cs[p0 + j];
+        /* Packed at width k; each position's likeliest by channel and unigram. */
+        for (Py_ssize_t j = 0; j < len; j++) {
+            const Py_ssize_t c0 = cs[p0 + j], w = cs[p0 + j + 1] - c0;
+            double top = -HUGE_VAL;
+            bst[j] = cand[c0];
+            for (Py_ssize_t x = 0; x < k; x++) {
+                pcand[j * k + x] = x < w ? cand[c0 + x] : 0;
+                pchan[j * k + x] = x < w ? chan[c0 + x] : -HUGE_VAL;
+                if (x < w) {
+                    double prior = chan[c0 + x] / ln10 + uni[cand[c0 + x]];
+                    if (prior > top) {
+                        top = prior;
+                        bst[j] = cand[c0 + x];
+                    }
+                }
+            }
+        }
+        Py_ssize_t kf = k;
+        const int32_t *ecand = pcand;
+        const double *echan = pchan;
+        if (k > fine) {
+            const cluster_t whole = {pcand, pchan, bst, len, k};
+            fill_chain(&sh->cm, &whole, sh->eos, trans2);
+            chain_posteriors(trans2, pchan, len, k, fbwork, posts);
+            kf = fine;
+            for (Py_ssize_t j = 0; j < len; j++) {
+                const double *co = posts + j * k;
+                Py_ssize_t finite = 0;
+                for (Py_ssize_t x = 0; x < k; x++)
+                    finite += isfinite(pchan[j * k + x]) != 0;
+                Py_ssize_t *pk = pick + j * kf;
+                Py_ssize_t got = pick_fine(co, k, kf, pk);
+                Py_ssize_t top = 0;
+                for (Py_ssize_t x = 1; x < k; x++)
+                    if (co[x] > co[top])
+                        top = x;
+                bst2[j] = pcand[j * k + top];
+                for (Py_ssize_t q = 0; q < kf; q++) {
+                    if (q < got) {
+                        fcand[j * kf + q] = pcand[j * k + pk[q]];
+                        fchan[j * kf + q] = pchan[j * k + pk[q]];
+                        /* Only a position with more than ``fine`` candidates loses any. */
+                        if (finite > fine && co[pk[q]] < prune && pk[q] != 0)
+                            fchan[j * kf + q] = -HUGE_VAL;
+                    } else {
+                        pk[q] = 0;
+                        fcand[j * kf + q] = 0;
+                        fchan[j * kf + q] = -HUGE_VAL;
+                    }
+                }
+            }
+            memcpy(bst, bst2, sizeof(int32_t) * (size_t)len);
+            ecand = fcand;
+            echan = fchan;
+        }
+        const cluster_t picked = {ecand, echan, bst, len, kf};
+        fill_pairs(&sh->em, &picked, sh->bos, ln10, trans3);
+        pairs_posteriors(trans3, echan, len, kf, fbwork, posts);
+        for (Py_ssize_t j = 0; j < len; j++) {
+            const double *po = posts + j * kf;
+            Py_ssize_t top = 0;
+            for (Py_ssize_t x = 1; x < kf; x++)
+                if (po[x] > po[top])
+                    top = x;
+            sh->best_out[p0 + j] = (int32_t)(k > fine ? pick[j * kf + top] : top);
+            sh->post_out[p0 + j] = po[top];
+        }
+    }
+}
+
+static void share_thread(void *arg) {
+    share_t *sh = arg;
+    decode_share(sh);
+    PyThread_release_lock(sh->done);
+}
+
+static PyObject *clusters(PyObject *self, PyObject *args) {
+    PyObject *pos_o, *cs_o, *cand_o, *chan_o, *uni_o, *cmod, *emod, *best_o, *post_o;
+    Py_ssize_t fine, threads;
+    double prune, ln10;
+    int bos, eos;
+    if (!PyArg_ParseTuple(args, "OOOOOndiidO!O!OOn", &pos_o, &cs_o, &cand_o, &chan_o, &uni_o, &fine, &prune, &bos,
+                          &eos, &ln10, &PyTuple_Type, &cmod, &PyTuple_Type, &emod, &best_o, &post_o, &threads))
         return NULL;
     Py_buffer keep[KEEP_SLOTS];
-    int nkeep = 0;
+    int nkeep = 0, nshares = 0;
     model_t cm, em;
-    void *work = NULL;
+    share_t shares[MAX_THREADS];
+    Py_ssize_t *cost = NULL;
     if (PyTuple_GET_SIZE(cmod) != 3 || PyTuple_GET_SIZE(emod) != 3) {
         PyErr_SetString(PyExc_ValueError, "a model is (unigram, unigram_bow, levels)");
+        return NULL;
+    }
+    if (threads < 1) {
+        PyErr_SetString(PyExc_ValueError, "threads must be at least 1");
         return NULL;
     }
     /* Orders first: two models of the decoder's orders fit in keep[]. */
@@ -901,8 +1029,7 @@ static PyObject *clusters(PyObject *self, PyObject *args) {
     if (get_buffer(post_o, keep, &nkeep, 1, 8, npos, "post") < 0)
         goto fail;
     double *post_out = (double *)keep[nkeep - 1].buf;
-    /* Offsets must run in order inside their arrays, ids inside the vocabulary; the work
-     * regions are sized for the largest need of any cluster. */
+    /* Offsets must run in order inside their arrays, ids inside the vocabulary. */
     if (n < 0 || npos < 0 || cm.vocab != em.vocab || fine < 1 || fine > MAX_WIDTH || bos < 0 || bos >= em.vocab ||
         eos < 0 || eos >= em.vocab || pos[0] != 0 || pos[n] != npos || cs[0] != 0 || cs[npos] != ncand)
         goto bad_args;
@@ -912,8 +1039,14 @@ static PyObject *clusters(PyObject *self, PyObject *args) {
     for (Py_ssize_t x = 0; x < ncand; x++)
         if (cand[x] < 0 || cand[x] >= em.vocab)
             goto bad_args;
-    regions_t need = {1, 1, 1, 1}, r;
-    Py_ssize_t maxlen = 1;
+    /* Each cluster's cells (its cost) and work regions; a share's regions are sized for the
+     * largest need of any of its clusters. */
+    cost = PyMem_RawMalloc(sizeof(Py_ssize_t) * (size_t)(n + 1));
+    if (cost == NULL) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    Py_ssize_t total = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         if (pos[i + 1] < pos[i] + 2 || pos[i + 1] > pos[i] + MAX_LENGTH)
             goto bad_args;
@@ -922,117 +1055,98 @@ static PyObject *clusters(PyObject *self, PyObject *args) {
         for (Py_ssize_t j = pos[i]; j < pos[i + 1]; j++)
             if (cs[j + 1] - cs[j] > k)
                 k = cs[j + 1] - cs[j];
+        regions_t r;
         if (!cluster_regions(len, k, fine, &r))
             goto bad_args;
-        if (r.lk > need.lk)
-            need.lk = r.lk;
-        if (r.trans2 > need.trans2)
-            need.trans2 = r.trans2;
-        if (r.trans3 > need.trans3)
-            need.trans3 = r.trans3;
-        if (r.fb > need.fb)
-            need.fb = r.fb;
-        if (len > maxlen)
-            maxlen = len;
+        cost[i] = r.trans2 + r.trans3;
+        total = cost[i] < PY_SSIZE_T_MAX - total ? total + cost[i] : PY_SSIZE_T_MAX;
     }
-    {
-        /* doubles: pchan, fchan, posts (lk each), trans2, trans3, fb; then Py_ssize_t: pick
-         * (lk); int32: pcand, fcand (lk each), bst, bst2 (maxlen each). */
+    Py_ssize_t want = threads < MAX_THREADS ? threads : MAX_THREADS;
+    if (want > total / MIN_SHARE)
+        want = total / MIN_SHARE > 1 ? total / MIN_SHARE : 1;
+    /* Consecutive clusters, about total / want cells a share. */
+    Py_ssize_t i = 0, acc = 0;
+    while (i < n && nshares < want) {
+        share_t *sh = &shares[nshares++];
+        memset(sh, 0, sizeof *sh);
+        sh->cm = cm;
+        sh->em = em;
+        sh->pos = pos;
+        sh->cs = cs;
+        sh->cand = cand;
+        sh->chan = chan;
+        sh->uni = uni;
+        sh->best_out = best_out;
+        sh->post_out = post_out;
+        sh->fine = fine;
+        sh->prune = prune;
+        sh->ln10 = ln10;
+        sh->bos = bos;
+        sh->eos = eos;
+        sh->first = i;
+        const Py_ssize_t goal = nshares == want ? PY_SSIZE_T_MAX : total / want * nshares;
+        regions_t need = {1, 1, 1, 1}, r;
+        Py_ssize_t maxlen = 1;
+        do {
+            const Py_ssize_t len = pos[i + 1] - pos[i];
+            Py_ssize_t k = 1;
+            for (Py_ssize_t j = pos[i]; j < pos[i + 1]; j++)
+                if (cs[j + 1] - cs[j] > k)
+                    k = cs[j + 1] - cs[j];
+            cluster_regions(len, k, fine, &r); /* it fitted above */
+            if (r.lk > need.lk)
+                need.lk = r.lk;
+            if (r.trans2 > need.trans2)
+                need.trans2 = r.trans2;
+            if (r.trans3 > need.trans3)
+                need.trans3 = r.trans3;
+            if (r.fb > need.fb)
+                need.fb = r.fb;
+            if (len > maxlen)
+                maxlen = len;
+            acc = cost[i] < PY_SSIZE_T_MAX - acc ? acc + cost[i] : PY_SSIZE_T_MAX;
+            i++;
+        } while (i < n && acc < goal);
+        sh->last = i;
+        sh->need = need;
+        sh->maxlen = maxlen;
         const Py_ssize_t doubles = 3 * need.lk + need.trans2 + need.trans3 + need.fb;
         const Py_ssize_t ints = 2 * need.lk + 2 * maxlen;
         if (need.lk > PY_SSIZE_T_MAX / 64 || need.trans2 > PY_SSIZE_T_MAX / 64 || need.trans3 > PY_SSIZE_T_MAX / 64 ||
             need.fb > PY_SSIZE_T_MAX / 64 || doubles > PY_SSIZE_T_MAX / 16 - ints - maxlen)
             goto bad_args;
-        work = PyMem_RawMalloc(8 * (size_t)doubles + sizeof(Py_ssize_t) * (size_t)need.lk + 4 * (size_t)ints);
-        if (work == NULL) {
+        sh->work = PyMem_RawMalloc(8 * (size_t)doubles + sizeof(Py_ssize_t) * (size_t)need.lk + 4 * (size_t)ints);
+        /* The caller decodes share 0; a thread each of the others, signalling when done. */
+        if (sh->work == NULL || (nshares > 1 && (sh->done = PyThread_allocate_lock()) == NULL)) {
             PyErr_NoMemory();
             goto fail;
         }
-        double *pchan = work, *fchan = pchan + need.lk, *posts = fchan + need.lk, *trans2 = posts + need.lk;
-        double *trans3 = trans2 + need.trans2, *fbwork = trans3 + need.trans3;
-        Py_ssize_t *pick = (Py_ssize_t *)(fbwork + need.fb);
-        int32_t *pcand = (int32_t *)(pick + need.lk), *fcand = pcand + need.lk, *bst = fcand + need.lk;
-        int32_t *bst2 = bst + maxlen;
-        Py_BEGIN_ALLOW_THREADS
-        for (Py_ssize_t i = 0; i < n; i++) {
-            const Py_ssize_t p0 = pos[i], len = pos[i + 1] - pos[i];
-            Py_ssize_t k = 1;
-            for (Py_ssize_t j = 0; j < len; j++)
-                if (cs[p0 + j + 1] - cs[p0 + j] > k)
-                    k = cs[p0 + j + 1] - cs[p0 + j];
-            /* Packed at width k; each position's likeliest by channel and unigram. */
-            for (Py_ssize_t j = 0; j < len; j++) {
-                const Py_ssize_t c0 = cs[p0 + j], w = cs[p0 + j + 1] - c0;
-                double top = -HUGE_VAL;
-                bst[j] = cand[c0];
-                for (Py_ssize_t x = 0; x < k; x++) {
-                    pcand[j * k + x] = x < w ? cand[c0 + x] : 0;
-                    pchan[j * k + x] = x < w ? chan[c0 + x] : -HUGE_VAL;
-                    if (x < w) {
-                        double prior = chan[c0 + x] / ln10 + uni[cand[c0 + x]];
-                        if (prior > top) {
-                            top = prior;
-                            bst[j] = cand[c0 + x];
-                        }
-                    }
-                }
-            }
-            Py_ssize_t kf = k;
-            const int32_t *ecand = pcand;
-            const double *echan = pchan;
-            if (k > fine) {
-                const cluster_t whole = {pcand, pchan, bst, len, k};
-                fill_chain(&cm, &whole, eos, trans2);
-                chain_posteriors(trans2, pchan, len, k, fbwork, posts);
-                kf = fine;
-                for (Py_ssize_t j = 0; j < len; j++) {
-                    const double *co = posts + j * k;
-                    Py_ssize_t finite = 0;
-                    for (Py_ssize_t x = 0; x < k; x++)
-                        finite += isfinite(pchan[j * k + x]) != 0;
-                    Py_ssize_t *pk = pick + j * kf;
-                    Py_ssize_t got = pick_fine(co, k, kf, pk);
-                    Py_ssize_t top = 0;
-                    for (Py_ssize_t x = 1; x < k; x++)
-                        if (co[x] > co[top])
-                            top = x;
-                    bst2[j] = pcand[j * k + top];
-                    for (Py_ssize_t q = 0; q < kf; q++) {
-                        if (q < got) {
-                            fcand[j * kf + q] = pcand[j * k + pk[q]];
-                            fchan[j * kf + q] = pchan[j * k + pk[q]];
-                            /* Only a position with more than ``fine`` candidates loses any. */
-                            if (finite > fine && co[pk[q]] < prune && pk[q] != 0)
-                                fchan[j * kf + q] = -HUGE_VAL;
-                        } else {
-                            pk[q] = 0;
-                            fcand[j * kf + q] = 0;
-                            fchan[j * kf + q] = -HUGE_VAL;
-                        }
-                    }
-                }
-                memcpy(bst, bst2, sizeof(int32_t) * (size_t)len);
-                ecand = fcand;
-                echan = fchan;
-            }
-            const cluster_t picked = {ecand, echan, bst, len, kf};
-            fill_pairs(&em, &picked, bos, ln10, trans3);
-            pairs_posteriors(trans3, echan, len, kf, fbwork, posts);
-            for (Py_ssize_t j = 0; j < len; j++) {
-                const double *po = posts + j * kf;
-                Py_ssize_t top = 0;
-                for (Py_ssize_t x = 1; x < kf; x++)
-                    if (po[x] > po[top])
-                        top = x;
-                best_out[p0 + j] = (int32_t)(k > fine ? pick[j * kf + top] : top);
-                post_out[p0 + j] = po[top];
-            }
-        }
-        Py_END_ALLOW_THREADS
     }
-    PyMem_RawFree(work);
+    Py_BEGIN_ALLOW_THREADS
+    for (int t = 1; t < nshares; t++) {
+        PyThread_acquire_lock(shares[t].done, WAIT_LOCK); /* free: just allocated */
+        if (PyThread_start_new_thread(share_thread, &shares[t]) == PYTHREAD_INVALID_THREAD_ID) {
+            decode_share(&shares[t]); /* no thread to be had: decode it here */
+            PyThread_release_lock(shares[t].done);
+        }
+    }
+    if (nshares > 0)
+        decode_share(&shares[0]);
+    for (int t = 1; t < nshares; t++) {
+        PyThread_acquire_lock(shares[t].done, WAIT_LOCK);
+        PyThread_release_lock(shares[t].done);
+    }
+    Py_END_ALLOW_THREADS
+    int bad = 0;
+    for (int t = 0; t < nshares; t++) {
+        bad |= shares[t].cm.bad | shares[t].em.bad;
+        PyMem_RawFree(shares[t].work);
+        if (shares[t].done != NULL)
+            PyThread_free_lock(shares[t].done);
+    }
+    PyMem_RawFree(cost);
     release(keep, nkeep);
-    if (cm.bad || em.bad) {
+    if (bad) {
         PyErr_SetString(ModelDataError, "a value code lies outside its codebook");
         return NULL;
     }
@@ -1040,7 +1154,12 @@ static PyObject *clusters(PyObject *self, PyObject *args) {
 bad_args:
     PyErr_SetString(PyExc_ValueError, "cluster offsets out of order or too large, or ids outside the vocabulary");
 fail:
-    PyMem_RawFree(work);
+    for (int t = 0; t < nshares; t++) {
+        PyMem_RawFree(shares[t].work);
+        if (shares[t].done != NULL)
+            PyThread_free_lock(shares[t].done);
+    }
+    PyMem_RawFree(cost);
     release(keep, nkeep);
     return NULL;
 }

@@ -71,6 +71,8 @@ def repair_chunk(lines: list[str], config: Config | None = None) -> list[str]:
 
 
 def _init_worker(config: Config) -> None:
+    # The workers have the cores between them: one decoder thread each, unless the caller says.
+    os.environ.setdefault("VN_REPAIR_THREADS", "1")
     get_repairer(config)
 
 

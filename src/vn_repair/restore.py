@@ -55,7 +55,7 @@ from .data_files import (
 )
 from .edits import Edit
 from .estimate import _LETTER_RE, RARE_LOG10, DamageEstimate, Lexicon, check_decoder_order, get_lexicon
-from .lm import speedups
+from .lm import decoder_threads, speedups
 from .orthography import (
     has_style_variant,
     is_valid_syllable,
@@ -864,7 +864,7 @@ class Restorer:
                                 np.concatenate(cands).astype(np.int32),
                                 np.ascontiguousarray(np.concatenate(chans), dtype=np.float64), self.unigram,
                                 FINE_WIDTH, PRUNE_POSTERIOR, self.bos_id, self.eos_id, _LN10, coarse, exact,
-                                best, post)
+                                best, post, decoder_threads())
             at = 0
             best_list, post_list = best.tolist(), post.tolist()
             for cl in clusters:
