@@ -96,6 +96,19 @@ def test_stripped_text_with_question_marks_is_not_best_fit():
             "truong? Con ban thi sao, co muon uong nuoc?")
     est = get_restorer(None).estimate(text, Config())
     assert not est.best_fit and est.stripped_lines == {0}
+    # Nor placeholders: a "?" after a word without its marks is a question mark, and the word
+    # before it is restored like the others.
+    assert not est.placeholder
+    assert vn_repair.repair(text).startswith("Bạn có khỏe không? Hôm nay trời đẹp quá, chúng ta đi chơi được? "
+                                             "Tôi chưa biết nữa, nhà trường?")
+
+
+def test_a_question_mark_the_placeholder_channel_cannot_read_ends_the_word():
+    # Placeholders inside words open the channel, and "tang?" and "gio?" are tried as words
+    # with a lost last letter; none fits, so each "?" is a question mark.
+    text = "Gia nu?c ? day tang? Nguoi dan khong biet bao gio moi co nuoc sach, den bao gio?"
+    assert vn_repair.repair(text) == ("Giá nước ở đây tăng? Người dân không biết bao giờ mới có nước sạch, "
+                                      "đến bao giờ?")
 
 
 def test_a_lost_first_letter_takes_the_case_the_corpora_give_the_word():

@@ -180,10 +180,12 @@ class Lexicon:
             if "?" in chunk or "\N{REPLACEMENT CHARACTER}" in chunk:
                 # Evidence of placeholders, never of dropped letters ("th?" is not "th").  A "?"
                 # after a fragment that is no word ("ph?" for "phố") is a lost letter, not a
-                # question mark.
+                # question mark; after a word without its marks ("duoc?" for "được?"), a
+                # question mark in unaccented text.
                 if chunk.endswith("?") and "placeholder" in allowed:
                     core = chunk.rstrip("?").lstrip(_EDGE_PUNCT).lower()
-                    if core.isalpha() and not is_valid_syllable(core):
+                    if core.isalpha() and not is_valid_syllable(core) and not (
+                            core.isascii() and core in self.stripped_forms):
                         trailing_placeholders += 1
                 continue
             w = chunk.strip(_EDGE_PUNCT).lower()

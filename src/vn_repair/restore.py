@@ -735,23 +735,34 @@ class Restorer:
                 if est.placeholder:
                     toks = _merge_edge_placeholders(toks)  # type: ignore[arg-type]
         items: list[tuple[int, object]] = []
-        for text, kind, rel in toks:
-            if kind == "word":
-                # The word's candidates, or its unit id when it is open to nothing.
-                got = word_cache.get(text, _END)
-                if got is _END:
-                    if _is_acronym(text) and not line_kind[1]:
-                        got = None  # capitals in running text: an acronym, not a damaged word
-                    else:
-                        got = self._candidates(text, logs, index, line_kind[0], est.drop > DENSE_RATE,
-                                               est.code_page_split, est.lookalike_swaps)
+
+        def word(text: str) -> object:
+            """The word's candidates, or its unit id when it is open to nothing."""
+            got = word_cache.get(text, _END)
+            if got is _END:
+                if _is_acronym(text) and not line_kind[1]:
+                    got = None  # capitals in running text: an acronym, not a damaged word
+                else:
+                    got = self._candidates(text, logs, index, line_kind[0], est.drop > DENSE_RATE,
+                                           est.code_page_split, est.lookalike_swaps)
+                if got is None:
+                    # A unit of the vocabulary is its own lm_unit (lowercase, NFC, new tone
+                    # placement): found without parsing the syllable.
+                    got = self.word_ids.get(text.lower())
                     if got is None:
-                        # A unit of the vocabulary is its own lm_unit (lowercase, NFC, new tone
-                        # placement): found without parsing the syllable.
-                        got = self.word_ids.get(text.lower())
-                        if got is None:
-                            got = self.word_ids.get(lm_unit(text), self.unk_id)
-                    word_cache[text] = got
+                        got = self.word_ids.get(lm_unit(text), self.unk_id)
+                word_cache[text] = got
+            return got
+
+        for text, kind, rel in toks:
+            if kind == "word" or kind == _WORD_QUESTION:
+                got = word(text)
+                if kind == _WORD_QUESTION and got.__class__ is int:
+                    # No reading has the "?" for a letter: it is a question mark ("khong?").
+                    text, got = text[:-1], word(text[:-1])
+                    items.append((rel, got if got.__class__ is int else (*got, text)))  # type: ignore[misc]
+                    items.append((rel + len(text), _END))
+                    continue
                 items.append((rel, got if got.__class__ is int else (*got, text)))  # type: ignore[misc]
             elif kind == "space":
                 if "\r" in text or "\u2028" in text:
@@ -1098,12 +1109,18 @@ def _word_in_punctuation(chunk: str, placeholders: bool) -> list[tuple[str, str,
     return toks
 
 
+# A word with a "?" glued to its end (_merge_edge_placeholders): a placeholder if the channel
+# can read it so, else the word and a question mark.
+_WORD_QUESTION = "word?"
+
+
 def _merge_edge_placeholders(toks: list[tuple[str, str, int]]) -> list[tuple[str, str, int]]:
     """Join placeholders glued to the start of a word ("??i" for "đổi", where a code page had
-    neither đ nor ổ) and one "?" glued to its end ("ph?", "thu?" → one token), so the
-    placeholder channel can read them; whether such a "?" is a placeholder or a question mark is
-    then decided like any other damage.  A word that already holds a placeholder keeps its
-    trailing "?" as punctuation ("th?p?" is "thấp?")."""
+    neither đ nor ổ) and one "?" glued to its end ("ph?", "thu?" → one token of kind
+    _WORD_QUESTION), so the placeholder channel can read them; whether such a "?" is a
+    placeholder or a question mark is then decided like any other damage, and it is a question
+    mark when the channel has no reading for it.  A word that already holds a placeholder keeps
+    its trailing "?" as punctuation ("th?p?" is "thấp?")."""
     out: list[tuple[str, str, int]] = []
     for text, kind, start in toks:
         if kind == "punct" and not out and start == 0 and text[:1] in PLACEHOLDERS:
@@ -1125,7 +1142,7 @@ def _merge_edge_placeholders(toks: list[tuple[str, str, int]]) -> list[tuple[str
         if kind == "punct" and text.startswith("?") and out and out[-1][1] == "word" \
                 and out[-1][2] + len(out[-1][0]) == start and not any(c in PLACEHOLDERS for c in out[-1][0]):
             w = out.pop()
-            out.append((w[0] + "?", "word", w[2]))
+            out.append((w[0] + "?", _WORD_QUESTION, w[2]))
             if len(text) > 1:
                 out.append((text[1:], "punct", start + 1))
             continue
