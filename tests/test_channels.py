@@ -103,6 +103,16 @@ def test_stripped_text_with_question_marks_is_not_best_fit():
                                              "Tôi chưa biết nữa, nhà trường?")
 
 
+def test_stripped_text_restores_acronyms_and_words_written_with_marks_that_are_no_syllable():
+    # "HĐND", "ĐH", "ôtô", "Đắk Lắk" are units of the model but no syllables: stripped, they
+    # were left as written, and lines full of them did not read as stripped at all.
+    text = "Chu tich HDND tinh Dak Lak cho biet sinh vien DH Quoc gia di oto den truong."
+    assert vn_repair.repair(text) == ("Chủ tịch HĐND tỉnh Đắk Lắk cho biết sinh viên ĐH Quốc gia đi ôtô đến "
+                                      "trường.")
+    # An acronym of a line with marks is as written.
+    assert vn_repair.repair("Chủ tịch HDND tỉnh cho biết.") == "Chủ tịch HDND tỉnh cho biết."
+
+
 def test_a_question_mark_the_placeholder_channel_cannot_read_ends_the_word():
     # Placeholders inside words open the channel, and "tang?" and "gio?" are tried as words
     # with a lost last letter; none fits, so each "?" is a question mark.

@@ -87,6 +87,9 @@ FOREIGN_MIN_WORDS = 2
 FOREIGN_WHOLE_SHARE = 3
 
 
+_VOWELS = frozenset("aeiouy")
+
+
 @dataclass(frozen=True)
 class DamageEstimate:
     """What the first pass concluded about one document."""
@@ -155,9 +158,20 @@ class Lexicon:
         return DropForms(self.vocab, self.syllable_ids)
 
     @functools.cached_property
+    def marked_units(self) -> list[int]:
+        """Ids of the units that are no syllable but are written with marks ("hđnd", "ôtô",
+        "đắk", "café"): text that lost its marks lost theirs too."""
+        return [i for i, w in enumerate(self.vocab)
+                if i not in self.syllable_set and not w.startswith("<") and strip_marks(w) != w]
+
+    @functools.cached_property
     def stripped_forms(self) -> frozenset[str]:
-        """The syllables with their marks stripped ("dung" for dung, dùng, dựng...)."""
-        return frozenset(strip_marks(self.vocab[i]) for i in self.syllable_ids)
+        """The syllables, and the other units written with marks and a vowel, with their marks
+        stripped ("dung" for dung, dùng, dựng...; "oto", "dak").  Not the acronyms ("hdnd",
+        "db"): a line of English or code has as many ("# so hit the db")."""
+        others = (strip_marks(self.vocab[i]) for i in self.marked_units)
+        return frozenset(strip_marks(self.vocab[i]) for i in self.syllable_ids).union(
+            w for w in others if any(c in _VOWELS for c in w))
 
     def estimate(self, text: str, config: Config) -> DamageEstimate:
         """First pass: what damage does ``text`` show, and how often?  Counts only what damage

@@ -225,8 +225,10 @@ class Restorer:
 
     @functools.cached_property
     def strip_index(self) -> dict[str, np.ndarray]:
-        """Stripped form → syllable ids (:func:`~vn_repair.channels.build_strip_index`)."""
-        return build_strip_index(self.vocab, self.syllable_ids)
+        """Stripped form → ids of the syllables, and of the other units the model knows written
+        with marks ("hđnd", "ôtô", "đắk"), that strip to it
+        (:func:`~vn_repair.channels.build_strip_index`)."""
+        return build_strip_index(self.vocab, [*self.syllable_ids, *self.lexicon.marked_units])
 
     @functools.cached_property
     def strip_placeholder_index(self) -> dict[str, np.ndarray]:
@@ -741,7 +743,10 @@ class Restorer:
             got = word_cache.get(text, _END)
             if got is _END:
                 if _is_acronym(text) and not line_kind[1]:
-                    got = None  # capitals in running text: an acronym, not a damaged word
+                    # Capitals in running text: an acronym, not a damaged word; but in text
+                    # without marks it lost them too ("HDND" for "HĐND"): the strip channel only.
+                    got = (self._candidates(text, logs, None, True, True, swaps=False)
+                           if line_kind[0] and text.isascii() else None)
                 else:
                     got = self._candidates(text, logs, index, line_kind[0], est.drop > DENSE_RATE,
                                            est.code_page_split, est.lookalike_swaps)
