@@ -143,6 +143,7 @@ class Lexicon:
         self.ordinary = frozenset(w for i, w in enumerate(vocab)
                                   if i in self.syllable_set or unigram_log10[i] > RARE_LOG10 and not w.startswith("<"))
         self._indexes: dict[frozenset[str], CandidateIndex] = {}
+        self._unigram_log10 = unigram_log10
 
     def index(self, channels: frozenset[str]) -> CandidateIndex:
         """The candidate index of ``channels`` over the syllables (imports numpy)."""
@@ -160,9 +161,21 @@ class Lexicon:
     @functools.cached_property
     def marked_units(self) -> list[int]:
         """Ids of the units that are no syllable but are written with marks ("hđnd", "ôtô",
-        "đắk", "café"): text that lost its marks lost theirs too."""
-        return [i for i, w in enumerate(self.vocab)
-                if i not in self.syllable_set and not w.startswith("<") and strip_marks(w) != w]
+        "đắk", "vắcxin"): text that lost its marks lost theirs too.  Not those whose form
+        without marks is in use as well, at least a tenth as often ("café" and "cafe",
+        "Sénégal" and "Senegal", "đ" and "d"): that form may be what was written."""
+        out = []
+        for i, w in enumerate(self.vocab):
+            if i in self.syllable_set or w.startswith("<") or strip_marks(w) == w:
+                continue
+            plain = self._ids.get(strip_marks(w))
+            if plain is None or self._unigram_log10[plain] < self._unigram_log10[i] - 1.0:
+                out.append(i)
+        return out
+
+    @functools.cached_property
+    def _ids(self) -> dict[str, int]:
+        return {w: i for i, w in enumerate(self.vocab)}
 
     @functools.cached_property
     def stripped_forms(self) -> frozenset[str]:
