@@ -81,16 +81,17 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> str:
     """
     out: list[str] = []
     pos = 0
-    for e in sorted(edits, key=lambda e: (e.offset, e.end)):
-        if e.offset < pos:
-            raise ValueError(f"overlapping edit at offset {e.offset}: {e!r}")
-        if text[e.offset : e.end] != e.before:
-            raise ValueError(
-                f"edit at offset {e.offset} expects {e.before!r} but the text has {text[e.offset:e.end]!r}"
-            )
-        out.append(text[pos : e.offset])
+    # (Spans spelled out, not the ``end`` property: a stripped text has an edit a word.)
+    for e in sorted(edits, key=lambda e: (e.offset, e.offset + len(e.before))):
+        offset, before = e.offset, e.before
+        end = offset + len(before)
+        if offset < pos:
+            raise ValueError(f"overlapping edit at offset {offset}: {e!r}")
+        if text[offset:end] != before:
+            raise ValueError(f"edit at offset {offset} expects {before!r} but the text has {text[offset:end]!r}")
+        out.append(text[pos:offset])
         out.append(e.after)
-        pos = e.end
+        pos = end
     out.append(text[pos:])
     return "".join(out)
 

@@ -512,7 +512,7 @@ class Restorer:
         edits: list[Edit] = []
         threshold = config.threshold
         unk, syllables = self.unk_id, self._syllable_set
-        chosen: dict[int, int] = {}  # restored slots (by id) → the unit chosen
+        chosen: dict[int, int] = {}  # restored slots (by id) → the unit chosen (for the gaps)
         restored: dict[int, tuple[_Slot, str, str, float]] = {}  # by offset: slot, unit, output, posterior
         lost_first: set[int] = set()  # offsets of restored words whose first letter was lost
         rendered: dict[tuple[str, str], str] = {}  # (unit, as written) -> as restored
@@ -539,7 +539,8 @@ class Restorer:
                     and slot.text[:1].isupper() and self._after_foreign_name(text, slot, index)):
                 continue  # "Guo Lin", "Kwok Hing": a syllable of a foreign name
             unit = int(cands[best])
-            chosen[id(slot)] = unit
+            if gaps:
+                chosen[id(slot)] = unit
             word = vocab[unit]
             if word.startswith("<"):
                 continue
