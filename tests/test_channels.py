@@ -113,6 +113,16 @@ def test_stripped_text_restores_acronyms_and_words_written_with_marks_that_are_n
     assert vn_repair.repair("Chủ tịch HDND tỉnh cho biết.") == "Chủ tịch HDND tỉnh cho biết."
 
 
+def test_addresses_do_not_hide_a_stripped_line():
+    # The parts of a URL or an e-mail address ("congty", "vn", "https") are no words of the
+    # line: without them it reads as stripped, and the addresses stay as they are.
+    text = "Lien he: info@congty.vn hoac goi 0912 345 678, website https://congty.vn/lien-he"
+    assert vn_repair.repair(text) == ("Liên hệ: info@congty.vn hoặc gọi 0912 345 678, website "
+                                      "https://congty.vn/lien-he")
+    english = "Visit https://example.com for more info about our new product line"
+    assert vn_repair.repair(english) == english
+
+
 def test_a_question_mark_the_placeholder_channel_cannot_read_ends_the_word():
     # Placeholders inside words open the channel, and "tang?" and "gio?" are tried as words
     # with a lost last letter; none fits, so each "?" is a question mark.

@@ -31,6 +31,8 @@ _LETTER_RE = re.compile("[^\\W\\d_]|[?\N{REPLACEMENT CHARACTER}]")
 _EDGE_PUNCT = "\"'()[]{}<>.,;:!?…-–—“”‘’«»/*&%$#@+=|~^`"
 # Letters with a diacritic: Latin-1 and Latin Extended (à, ô, ư, đ...) and the U+1EA0 block.
 _NONASCII_LETTER_RE = re.compile("[\u00c0-\u024f\u1ea0-\u1ef9]")
+# URLs and e-mail addresses, roughly: enough to leave their parts out of a line's words.
+_ADDRESS_RE = re.compile(r"(?:[a-zA-Z][a-zA-Z0-9+.-]*://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 # Pseudo-counts of the damage-rate prior: (damaged letters, intact letters).  They keep a short
 # text with one non-word from being treated as heavily damaged.
@@ -636,6 +638,8 @@ def _stripped_lines(text: str, strip_index: Callable[[], Container[str]]) -> set
         if len(line.encode("utf-8", "surrogatepass")) - len(line) > 0.1 * line.count(" ") + 4 \
                 or "\N{REPLACEMENT CHARACTER}" in line:
             continue
+        if "@" in line or "://" in line or "www." in line:
+            line = _ADDRESS_RE.sub(" ", line)  # an address's parts are no words ("congty", "vn")
         words = _WORD_RE.findall(line)
         if len(words) < 4:
             continue
