@@ -629,9 +629,12 @@ def _count_placeholders(text: str) -> int:
 def _stripped_lines(text: str, strip_index: Callable[[], Container[str]]) -> set[int]:
     """Lines (by number) that read as Vietnamese with its marks stripped: enough words, almost
     none marked, and most of them the stripped form of a known syllable (``strip_index()``,
-    asked for only when a line gets that far)."""
+    asked for only when a line gets that far).  A text of one short line ("xin chao", "Viet
+    Nam") is stripped when it has two words at least, no mark, and every word is such a form."""
     out: set[int] = set()
-    for n, line in enumerate(text.split("\n")):
+    lines = text.split("\n")
+    short = sum(1 for line in lines if line.strip()) == 1
+    for n, line in enumerate(lines):
         # Cheap screen first: UTF-8 bytes beyond one per character count the marked letters.
         # U+FFFD (three bytes) fails it too: it stands for a marked letter that was replaced,
         # so the plain letters around it are as written, not stripped.
@@ -641,13 +644,14 @@ def _stripped_lines(text: str, strip_index: Callable[[], Container[str]]) -> set
         if "@" in line or "://" in line or "www." in line:
             line = _ADDRESS_RE.sub(" ", line)  # an address's parts are no words ("congty", "vn")
         words = _WORD_RE.findall(line)
-        if len(words) < 4:
+        few = len(words) < 4
+        if few and not (short and len(words) >= 2 and line.isascii()):
             continue
         marked = len(_NONASCII_LETTER_RE.findall(line))
         if marked > 0.05 * len(words):
             continue
         index = strip_index()
         syllables = sum(1 for w in words if w.lower() in index)
-        if syllables >= STRIPPED_SHARE * len(words):
+        if syllables >= (len(words) if few else STRIPPED_SHARE * len(words)):
             out.add(n)
     return out
