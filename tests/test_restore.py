@@ -283,6 +283,30 @@ def test_repair_leaves_the_garbage_collector_as_it_was():
         gc.enable()
 
 
+def _random_clusters(r, seed: int, n: int, opens: tuple[int, int], widths: tuple[int, int],
+                     inf_share: float = 0.0, fixed_share: float = 0.0) -> list[list]:
+    """``n`` clusters of random units: ``r.ctx`` fixed ones, then opens[0] to opens[1] - 1 open
+    positions of widths[0] to widths[1] - 1 candidates (a share of them, the first aside, with
+    channel score -inf), each followed by a fixed unit with probability ``fixed_share``."""
+    import numpy as np
+
+    from vn_repair.restore import _Slot
+
+    rng = np.random.default_rng(seed)
+    clusters = []
+    for _ in range(n):
+        cl: list = [int(x) for x in rng.integers(10, len(r.vocab), r.ctx)]
+        for _ in range(int(rng.integers(*opens))):
+            k = int(rng.integers(*widths))
+            chan = rng.uniform(-9, 0, k)
+            chan[1:][rng.random(k - 1) < inf_share] = -np.inf
+            cl.append(_Slot(0, "x", rng.integers(10, len(r.vocab), k).astype(np.int32), chan, "stripped"))
+            if rng.random() < fixed_share:
+                cl.append(int(rng.integers(10, len(r.vocab))))
+        clusters.append(cl + [r.eos_id])
+    return clusters
+
+
 @pytest.mark.usefixtures("compiled_module")
 @pytest.mark.parametrize("seed", range(2))
 def test_compiled_multis_equal_numpy_on_random_clusters(seed, monkeypatch):
@@ -291,22 +315,11 @@ def test_compiled_multis_equal_numpy_on_random_clusters(seed, monkeypatch):
     # mapping back through the pick as numpy's padded batches do them.
     import numpy as np
 
-    from vn_repair.restore import _Slot, get_restorer
+    from vn_repair.restore import get_restorer
 
     r = get_restorer()
     assert r.model.prepare().compiled
-    rng = np.random.default_rng(seed)
-    clusters = []
-    for _ in range(150):
-        cl = [int(x) for x in rng.integers(10, len(r.vocab), r.ctx)]
-        for _ in range(int(rng.integers(2, 7))):
-            k = int(rng.integers(2, 13))
-            chan = rng.uniform(-9, 0, k)
-            chan[1:][rng.random(k - 1) < 0.3] = -np.inf
-            cl.append(_Slot(0, "x", rng.integers(10, len(r.vocab), k).astype(np.int32), chan, "stripped"))
-            if rng.random() < 0.5:
-                cl.append(int(rng.integers(10, len(r.vocab))))
-        clusters.append(cl + [r.eos_id])
+    clusters = _random_clusters(r, seed, 150, opens=(2, 7), widths=(2, 13), inf_share=0.3, fixed_share=0.5)
     got = {}
     for pure in ("1", "0"):
         monkeypatch.setenv("VN_REPAIR_PURE_PYTHON", pure)
@@ -321,21 +334,11 @@ def test_compiled_multis_equal_numpy_on_random_clusters(seed, monkeypatch):
 def test_compiled_multis_are_the_same_on_any_number_of_threads(monkeypatch):
     # 400 clusters of about 2,000 cells each (coarse plus exact), enough for the module to
     # share them out among threads (200,000 cells a share at least): each writes its own.
-    import numpy as np
-
-    from vn_repair.restore import _Slot, get_restorer
+    from vn_repair.restore import get_restorer
 
     r = get_restorer()
     assert r.model.prepare().compiled
-    rng = np.random.default_rng(5)
-    clusters = []
-    for _ in range(400):
-        cl: list = [int(x) for x in rng.integers(10, len(r.vocab), r.ctx)]
-        for _ in range(int(rng.integers(4, 9))):
-            k = int(rng.integers(6, 17))
-            cl.append(_Slot(0, "x", rng.integers(10, len(r.vocab), k).astype(np.int32), rng.uniform(-9, 0, k),
-                            "stripped"))
-        clusters.append(cl + [r.eos_id])
+    clusters = _random_clusters(r, 5, 400, opens=(4, 9), widths=(6, 17))
     got = {}
     for threads in ("1", "2", "3"):
         monkeypatch.setenv("VN_REPAIR_THREADS", threads)
