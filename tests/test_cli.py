@@ -76,6 +76,13 @@ def test_damage_rate_option() -> None:
     assert bad.returncode == 2 and b"damage_rate must be in (0, 1]" in bad.stderr
 
 
+def test_a_bad_thread_count_is_an_error_before_any_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VN_REPAIR_THREADS", "two")
+    bad = run("-c", "xin chao")
+    assert bad.returncode == 2 and bad.stdout == b""
+    assert b"VN_REPAIR_THREADS must be a whole number of at least 1, got 'two'" in bad.stderr
+
+
 def test_files_are_concatenated_in_order_and_output_is_utf8_whatever_the_locale(tmp_path: Path) -> None:
     a = tmp_path / "a.txt"
     b = tmp_path / "b.txt"

@@ -450,14 +450,22 @@ def test_the_compiled_module_checks_what_it_reads(tmp_path: Path) -> None:
 
 
 def test_decoder_threads(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("VN_REPAIR_THREADS", raising=False)
-    assert 1 <= lm.decoder_threads() <= lm.MAX_DECODER_THREADS
+    from vn_repair.config import MAX_DECODER_THREADS, decoder_threads
+
+    for unset in (None, "", " "):
+        if unset is None:
+            monkeypatch.delenv("VN_REPAIR_THREADS", raising=False)
+        else:
+            monkeypatch.setenv("VN_REPAIR_THREADS", unset)
+        assert 1 <= decoder_threads() <= MAX_DECODER_THREADS
     monkeypatch.setenv("VN_REPAIR_THREADS", "7")
-    assert lm.decoder_threads() == 7
+    assert decoder_threads() == 7
+    monkeypatch.setenv("VN_REPAIR_THREADS", "99999999999999999999999")
+    assert decoder_threads() == 16  # the module's most
     for bad in ("0", "-2", "two", "1.5"):
         monkeypatch.setenv("VN_REPAIR_THREADS", bad)
         with pytest.raises(ValueError, match="VN_REPAIR_THREADS must be a whole number"):
-            lm.decoder_threads()
+            decoder_threads()
 
 
 def test_pure_python_switch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

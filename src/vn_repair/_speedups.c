@@ -855,8 +855,8 @@ static int cluster_regions(Py_ssize_t len, Py_ssize_t k, Py_ssize_t fine, region
     return 1;
 }
 
-/* At most this many threads decode clusters at once, and each gets at least MIN_SHARE cells
- * (coarse plus exact) to pay for starting it. */
+/* At most this many threads decode clusters at once; a call is shared out only when each
+ * share would have MIN_SHARE cells (coarse plus exact) on average, to pay for a thread. */
 #define MAX_THREADS 16
 #define MIN_SHARE 200000
 
@@ -876,6 +876,7 @@ typedef struct {
     Py_ssize_t maxlen;
     void *work;
     PyThread_type_lock done; /* held until the share is decoded (NULL: decoded by the caller) */
+    int started;             /* a thread of its own decodes it */
 } share_t;
 
 /* Decode the clusters of one share. */
@@ -986,7 +987,7 @@ static PyObject *clusters(PyObject *self, PyObject *args) {
     Py_buffer keep[KEEP_SLOTS];
     int nkeep = 0, nshares = 0;
     model_t cm, em;
-    share_t shares[MAX_THREADS];
+    share_t *shares = NULL;
     Py_ssize_t *cost = NULL;
     if (PyTuple_GET_SIZE(cmod) != 3 || PyTuple_GET_SIZE(emod) != 3) {
         PyErr_SetString(PyExc_ValueError, "a model is (unigram, unigram_bow, levels)");
@@ -1058,17 +1059,22 @@ static PyObject *clusters(PyObject *self, PyObject *args) {
         regions_t r;
         if (!cluster_regions(len, k, fine, &r))
             goto bad_args;
-        cost[i] = r.trans2 + r.trans3;
+        /* Its cells, and its positions (a narrow cluster has next to no cells). */
+        cost[i] = r.trans2 < PY_SSIZE_T_MAX - r.trans3 - len ? r.trans2 + r.trans3 + len : PY_SSIZE_T_MAX;
         total = cost[i] < PY_SSIZE_T_MAX - total ? total + cost[i] : PY_SSIZE_T_MAX;
     }
     Py_ssize_t want = threads < MAX_THREADS ? threads : MAX_THREADS;
     if (want > total / MIN_SHARE)
         want = total / MIN_SHARE > 1 ? total / MIN_SHARE : 1;
+    shares = PyMem_RawCalloc((size_t)want, sizeof *shares);
+    if (shares == NULL) {
+        PyErr_NoMemory();
+        goto fail;
+    }
     /* Consecutive clusters, about total / want cells a share. */
     Py_ssize_t i = 0, acc = 0;
     while (i < n && nshares < want) {
         share_t *sh = &shares[nshares++];
-        memset(sh, 0, sizeof *sh);
         sh->cm = cm;
         sh->em = em;
         sh->pos = pos;
@@ -1122,20 +1128,21 @@ static PyObject *clusters(PyObject *self, PyObject *args) {
             goto fail;
         }
     }
+    /* The threads are started with the GIL held: on Python 3.10 and 3.11,
+     * PyThread_start_new_thread reads the state of the thread that holds it (for a stack size).
+     * The caller decodes share 0, and any share no thread could be had for. */
+    for (int t = 1; t < nshares; t++)
+        shares[t].started = PyThread_acquire_lock(shares[t].done, WAIT_LOCK) == PY_LOCK_ACQUIRED &&
+                            PyThread_start_new_thread(share_thread, &shares[t]) != PYTHREAD_INVALID_THREAD_ID;
     Py_BEGIN_ALLOW_THREADS
-    for (int t = 1; t < nshares; t++) {
-        PyThread_acquire_lock(shares[t].done, WAIT_LOCK); /* free: just allocated */
-        if (PyThread_start_new_thread(share_thread, &shares[t]) == PYTHREAD_INVALID_THREAD_ID) {
-            decode_share(&shares[t]); /* no thread to be had: decode it here */
+    for (int t = 0; t < nshares; t++)
+        if (!shares[t].started)
+            decode_share(&shares[t]);
+    for (int t = 1; t < nshares; t++)
+        if (shares[t].started) {
+            PyThread_acquire_lock(shares[t].done, WAIT_LOCK);
             PyThread_release_lock(shares[t].done);
         }
-    }
-    if (nshares > 0)
-        decode_share(&shares[0]);
-    for (int t = 1; t < nshares; t++) {
-        PyThread_acquire_lock(shares[t].done, WAIT_LOCK);
-        PyThread_release_lock(shares[t].done);
-    }
     Py_END_ALLOW_THREADS
     int bad = 0;
     for (int t = 0; t < nshares; t++) {
@@ -1144,6 +1151,7 @@ static PyObject *clusters(PyObject *self, PyObject *args) {
         if (shares[t].done != NULL)
             PyThread_free_lock(shares[t].done);
     }
+    PyMem_RawFree(shares);
     PyMem_RawFree(cost);
     release(keep, nkeep);
     if (bad) {
@@ -1159,6 +1167,7 @@ fail:
         if (shares[t].done != NULL)
             PyThread_free_lock(shares[t].done);
     }
+    PyMem_RawFree(shares);
     PyMem_RawFree(cost);
     release(keep, nkeep);
     return NULL;

@@ -30,6 +30,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, Any, NoReturn
 
+from .config import decoder_threads
+
 __all__ = ["SUBCOMMANDS", "WINDOW_BYTES", "WINDOW_LINES", "main"]
 
 PROG = "vn-repair"
@@ -86,6 +88,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     # numpy loads (in workers too), unless the caller set it.
     if "numpy" not in sys.modules:
         os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    try:
+        decoder_threads()  # a bad VN_REPAIR_THREADS is said now, not after the first documents
+    except ValueError as e:
+        _report(f"{PROG}: error: {e}")
+        return 2
     try:
         return _dispatch(args)
     except CliError as e:

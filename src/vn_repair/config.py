@@ -3,12 +3,46 @@ process keyed by it, and pipeline frameworks can ship it to workers."""
 
 from __future__ import annotations
 
+import functools
+import os
 from dataclasses import dataclass, fields, replace
 from typing import Any, Literal
 
-__all__ = ["DAMAGE_KINDS", "Config", "ToneStyle"]
+__all__ = ["DAMAGE_KINDS", "MAX_DECODER_THREADS", "Config", "ToneStyle", "decoder_threads", "usable_cpus"]
 
 ToneStyle = Literal["keep", "old", "new"]
+
+#: Threads the compiled decoder uses for one text by default, at most: its share of a stripped
+#: text's time is about a third (the rest is Python's), so more buy little.  VN_REPAIR_THREADS
+#: may ask for up to 16.
+MAX_DECODER_THREADS = 4
+_THREADS_LIMIT = 16
+
+
+@functools.lru_cache(maxsize=1)
+def usable_cpus() -> int:
+    """The number of cores this process may run on (its affinity; the CPU count elsewhere)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def decoder_threads() -> int:
+    """Threads the compiled decoder may use for one text: ``VN_REPAIR_THREADS`` if set (at most
+    16), else the cores this process may use, at most MAX_DECODER_THREADS.  The results are
+    the same for any number.  Raises ValueError naming the variable for a value that is not a
+    whole number of at least 1."""
+    given = os.environ.get("VN_REPAIR_THREADS", "").strip()
+    if not given:
+        return min(usable_cpus(), MAX_DECODER_THREADS)
+    try:
+        n = int(given)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise ValueError(f"VN_REPAIR_THREADS must be a whole number of at least 1, got {given!r}")
+    return min(n, _THREADS_LIMIT)
 
 #: Damage kinds the restoration stage knows.  ``"auto"`` (the default) lets the per-document
 #: estimate choose among them.

@@ -105,35 +105,6 @@ def speedups() -> ModuleType | None:
     return None if os.environ.get("VN_REPAIR_PURE_PYTHON") == "1" else _speedups
 
 
-#: At most this many threads decode one text's clusters in the compiled module: they are about
-#: a third of a stripped text's time, the rest is Python's, so more buy little.
-MAX_DECODER_THREADS = 4
-
-
-@functools.lru_cache(maxsize=1)
-def _usable_cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
-def decoder_threads() -> int:
-    """Threads the compiled decoder may use for one text: ``VN_REPAIR_THREADS`` if set, else
-    the cores this process may run on, at most MAX_DECODER_THREADS.  The results are the same
-    for any number; ``vn-repair --jobs N`` gives each worker process one."""
-    given = os.environ.get("VN_REPAIR_THREADS")
-    if given is None or not given.strip():
-        return min(_usable_cpus(), MAX_DECODER_THREADS)
-    try:
-        n = int(given)
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise ValueError(f"VN_REPAIR_THREADS must be a whole number of at least 1, got {given!r}")
-    return n
-
-
 class NgramModel:
     """A backoff n-gram model over language-model units; all scores are log10.
 

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import islice
 
-from .config import Config
+from .config import Config, usable_cpus
 from .pipeline import get_repairer, make_config
 
 __all__ = ["default_jobs", "repair_chunk", "repair_lines_parallel"]
@@ -72,7 +72,8 @@ def repair_chunk(lines: list[str], config: Config | None = None) -> list[str]:
 
 def _init_worker(config: Config) -> None:
     # The workers have the cores between them: one decoder thread each, unless the caller says.
-    os.environ.setdefault("VN_REPAIR_THREADS", "1")
+    if not os.environ.get("VN_REPAIR_THREADS", "").strip():
+        os.environ["VN_REPAIR_THREADS"] = "1"
     get_repairer(config)
 
 
@@ -146,7 +147,4 @@ def _run(lines: Iterator[str], config: Config, jobs: int, chunk_lines: int) -> I
 
 def default_jobs() -> int:
     """The number of cores this process may use (for ``--jobs 0``)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+    return usable_cpus()

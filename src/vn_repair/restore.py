@@ -45,7 +45,7 @@ from .channels import (
     is_block_letter,
     lookalike_variants,
 )
-from .config import Config
+from .config import Config, decoder_threads
 from .data_files import (
     SHAPE_SYLLABLE_ROW,
     load_case_table,
@@ -55,7 +55,7 @@ from .data_files import (
 )
 from .edits import Edit
 from .estimate import _LETTER_RE, RARE_LOG10, DamageEstimate, Lexicon, check_decoder_order, get_lexicon
-from .lm import decoder_threads, speedups
+from .lm import speedups
 from .orthography import (
     has_style_variant,
     is_valid_syllable,
