@@ -124,7 +124,10 @@ _WORDS = ["nhà", "nước", "xây", "dựng", "kinh", "tế", "người", "dân
 
 def _reads_as_stripped(words):
     # Four or more words with marked letters on at most one word in twenty read as text whose
-    # diacritics were stripped ("kinh kinh kinh trong"), which the strip channel restores.
+    # diacritics were stripped ("kinh kinh kinh trong"), which the strip channel restores; so
+    # does a whole text of two or three words without a mark ("trong trong", "khit trong").
+    if 2 <= len(words) <= 3 and all(w.isascii() for w in words):
+        return True
     return len(words) >= 4 and sum(not c.isascii() for w in words for c in w) <= 0.05 * len(words)
 
 
