@@ -269,6 +269,15 @@ def test_compiled_clusters_equal_numpy(kind, monkeypatch):
     assert len(got["0"].edits) > 20
 
 
+def test_an_acronym_in_lowercase_is_evidence_in_a_text_of_one_line():
+    # "mt" is a unit of the model (MT), written in lowercase almost never: in a one-line record
+    # with no other damage it shows a dropped letter ("một"), where it said nothing before.
+    assert vn_repair.repair("Đây là mt trong những dự án lớn nhất năm nay.") == (
+        "Đây là một trong những dự án lớn nhất năm nay.")
+    for clean in ("Đây là một trong những dự án lớn nhất của MT Group.", "Sở GD và ĐT tỉnh đã họp."):
+        assert vn_repair.repair(clean) == clean
+
+
 def test_repair_leaves_the_garbage_collector_as_it_was():
     # The decoder pauses the cyclic collector while it runs (engine._no_cyclic_gc), and only
     # then.

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from .channels import CandidateIndex, DropForms, build_index
 from .config import Config
-from .data_files import load_wordlist
+from .data_files import load_shape_table, load_wordlist
 from .model_file import read_vocabulary
 from .orthography import is_valid_syllable, strip_marks
 
@@ -61,6 +61,9 @@ BLOCK_SHARE = 0.51
 # uses too and are not counted.  Measured with the default model on vietnews dev at drop rates
 # 0.01, 0.05 and 0.15: 0.315, 0.311, 0.308.
 NONWORD_SHARE = 0.31
+# A unit written in lowercase at most this share of the time (an acronym: "mt" for MT) is
+# evidence of dropped letters when it is ("mt" for "một"), as a non-word is.
+RARELY_LOWERCASE = 0.05
 # A line reads as stripped when this share of its words are the stripped form of a syllable.
 STRIPPED_SHARE = 0.8
 # A text of this many words or more without one mark shows no misread letters, and dropped
@@ -176,6 +179,18 @@ class Lexicon:
         return out
 
     @functools.cached_property
+    def rarely_lowercase(self) -> frozenset[str]:
+        """Units of two letters or more that are no syllable and are written in lowercase at most
+        RARELY_LOWERCASE of the time (``shapes.tsv``): "mt" (MT), "gd" (GD), "bs" (BS)."""
+        return frozenset(u for u, (low, title, upper) in load_shape_table().items()
+                         if len(u) >= 2 and u in self.ordinary and u not in self._syllable_words
+                         and (low + 1) / (low + title + upper + 2) <= RARELY_LOWERCASE)
+
+    @functools.cached_property
+    def _syllable_words(self) -> frozenset[str]:
+        return frozenset(self.vocab[i] for i in self.syllable_ids)
+
+    @functools.cached_property
     def _ids(self) -> dict[str, int]:
         return {w: i for i, w in enumerate(self.vocab)}
 
@@ -204,7 +219,15 @@ class Lexicon:
         suspects: set[str] = set()
         trailing_placeholders = 0
         distinct = set(chunks)
+        # An acronym written in lowercase, as it almost never is ("mt" for MT), is as likely a
+        # word that lost letters ("mt" for "một"): evidence a drop explains, where the text
+        # shows no non-word (a record of one line).  Not beside non-words: the rate per
+        # non-word (NONWORD_SHARE) was measured without them.
+        lowercased: set[str] = set()
+        rare_lower = self.rarely_lowercase if drop_index is not None else frozenset()
+        in_lowercase = distinct & rare_lower
         distinct.difference_update(ordinary)  # most chunks: a lowercase word without punctuation
+        distinct |= in_lowercase
         for chunk in distinct:
             if "?" in chunk or "\N{REPLACEMENT CHARACTER}" in chunk:
                 # Evidence of placeholders, never of dropped letters ("th?" is not "th").  A "?"
@@ -217,8 +240,13 @@ class Lexicon:
                             core.isascii() and core in self.stripped_forms):
                         trailing_placeholders += 1
                 continue
-            w = chunk.strip(_EDGE_PUNCT).lower()
+            core = chunk.strip(_EDGE_PUNCT)
+            w = core.lower()
             # Ordinary words include abbreviations and foreign words that clean text uses too.
+            if w in rare_lower and core == w:
+                if drop_index is not None and w in drop_index:
+                    lowercased.add(chunk)
+                continue
             if w in ordinary or not w.isalpha() or is_valid_syllable(w):
                 continue
             suspects.add(chunk)
@@ -227,6 +255,9 @@ class Lexicon:
         # ones are mostly names, and say nothing about OCR.)
         others: list[tuple[str, int]] = []
         drops: list[tuple[str, int]] = []
+        if lowercased and not any(drop_index is not None and c.strip(_EDGE_PUNCT).lower() in drop_index
+                                  for c in suspects):
+            suspects |= lowercased
         if suspects:
             for chunk, n in Counter(filter(suspects.__contains__, chunks)).items():
                 core = chunk.strip(_EDGE_PUNCT)
