@@ -179,16 +179,19 @@ class Lexicon:
         return out
 
     @functools.cached_property
-    def rarely_lowercase(self) -> frozenset[str]:
-        """Units of two letters or more that are no syllable and are written in lowercase at most
-        RARELY_LOWERCASE of the time (``shapes.tsv``): "mt" (MT), "gd" (GD), "bs" (BS)."""
-        return frozenset(u for u, (low, title, upper) in load_shape_table().items()
-                         if len(u) >= 2 and u in self.ordinary and u not in self._syllable_words
-                         and (low + 1) / (low + title + upper + 2) <= RARELY_LOWERCASE)
+    def _other_units(self) -> frozenset[str]:
+        """The ordinary units of two letters or more that are no syllable ("mt", "km", "video")."""
+        syllables = {self.vocab[i] for i in self.syllable_ids}
+        return frozenset(w for w in self.ordinary if len(w) >= 2 and w not in syllables)
 
-    @functools.cached_property
-    def _syllable_words(self) -> frozenset[str]:
-        return frozenset(self.vocab[i] for i in self.syllable_ids)
+    def rarely_lowercase(self, unit: str) -> bool:
+        """Whether ``unit``, one of the other units, is written in lowercase at most
+        RARELY_LOWERCASE of the time (``shapes.tsv``): "mt" (MT), "bs" (BS); not "km"."""
+        counts = load_shape_table().get(unit)
+        if counts is None:
+            return False
+        low, title, upper = counts
+        return (low + 1) / (low + title + upper + 2) <= RARELY_LOWERCASE
 
     @functools.cached_property
     def _ids(self) -> dict[str, int]:
@@ -222,12 +225,14 @@ class Lexicon:
         # An acronym written in lowercase, as it almost never is ("mt" for MT), is as likely a
         # word that lost letters ("mt" for "một"): evidence a drop explains, where the text
         # shows no non-word (a record of one line).  Not beside non-words: the rate per
-        # non-word (NONWORD_SHARE) was measured without them.
+        # non-word (NONWORD_SHARE) was measured without them.  Nor in a text long enough to
+        # have a background of rare non-words (typos): one without a non-word is clean.
         lowercased: set[str] = set()
-        rare_lower = self.rarely_lowercase if drop_index is not None else frozenset()
-        in_lowercase = distinct & rare_lower
+        acronyms = drop_index if len(chunks) * BACKGROUND_NONWORDS < 1 else None
+        if acronyms is not None:
+            lowercased = {c for c in distinct & self._other_units
+                          if c in acronyms and self.rarely_lowercase(c)}
         distinct.difference_update(ordinary)  # most chunks: a lowercase word without punctuation
-        distinct |= in_lowercase
         for chunk in distinct:
             if "?" in chunk or "\N{REPLACEMENT CHARACTER}" in chunk:
                 # Evidence of placeholders, never of dropped letters ("th?" is not "th").  A "?"
@@ -243,11 +248,12 @@ class Lexicon:
             core = chunk.strip(_EDGE_PUNCT)
             w = core.lower()
             # Ordinary words include abbreviations and foreign words that clean text uses too.
-            if w in rare_lower and core == w:
-                if drop_index is not None and w in drop_index:
-                    lowercased.add(chunk)
+            if w in ordinary:
+                if acronyms is not None and core == w and w in self._other_units and w in acronyms \
+                        and self.rarely_lowercase(w):
+                    lowercased.add(chunk)  # with punctuation: "mt,"
                 continue
-            if w in ordinary or not w.isalpha() or is_valid_syllable(w):
+            if not w.isalpha() or is_valid_syllable(w):
                 continue
             suspects.add(chunk)
         nonword_drop = 0
