@@ -120,6 +120,11 @@ def test_version_and_help() -> None:
     r = run("--help")
     assert r.returncode == 0
     assert b"normalize" in r.stdout and b"--jsonl" in r.stdout
+    # Every subcommand's help prints (a "%" in a help text once broke "damage --help").
+    for sub in ("repair", "normalize", "train", "damage", "evaluate"):
+        r = run(sub, "--help")
+        assert (r.returncode, r.stderr) == (0, b""), sub
+    assert b"10% of the remaining" in run("damage", "--help").stdout
 
 
 # ------------------------------------------------------------------------------- errors

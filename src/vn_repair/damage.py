@@ -476,7 +476,8 @@ def damage_text(text: str, kinds: str | Sequence[str], rate: float = 0.05, seed:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``vn-repair damage``."""
-    kinds = "; ".join(f"{k}: {v}" for k, v in SIMULATED_DAMAGE.items())
+    # (argparse formats help with %: "10%" must be written "10%%".)
+    kinds = "; ".join(f"{k}: {v}" for k, v in SIMULATED_DAMAGE.items()).replace("%", "%%")
     parser.description = ("Damage clean Vietnamese text reproducibly, to measure a repair "
                           "(see 'vn-repair evaluate').")
     parser.add_argument("files", nargs="*", metavar="FILE",
