@@ -32,7 +32,7 @@ def test_drop_membership_agrees_with_the_drop_index():
     ids = [i for i, w in enumerate(model.vocab) if not w.startswith("<")][:3000]
     index = build_index(model.vocab, ids, ["drop"])
     forms = DropForms(model.vocab, ids)
-    assert all(form in forms for form in index.table)
+    assert all(form in forms for form in index.forms())
     # Neighbours of the forms that are not forms: intact words, other deletions, other letters.
     others = {w for i in ids for w in (model.vocab[i], model.vocab[i][1:], model.vocab[i][:-1],
                                         model.vocab[i].replace("a", "o"))}

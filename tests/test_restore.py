@@ -152,7 +152,8 @@ def _single_candidate_forms():
     r = get_restorer(None)
     index = r.index(frozenset({"drop"}))
     out = []
-    for form, (ids, _events) in index.table.items():
+    for form in index.forms():
+        ids, _events = index.lookup(form)
         if len(ids) == 1 and form.isalpha() and not vn_repair.orthography.is_valid_syllable(form) \
                 and form not in r.word_ids:
             out.append((form, r.vocab[int(ids[0])]))

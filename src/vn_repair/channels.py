@@ -26,8 +26,7 @@ from __future__ import annotations
 
 import itertools
 import unicodedata
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -78,25 +77,44 @@ def fold_modifier(ch: str) -> str:
     return unicodedata.normalize("NFC", folded)
 
 
-@dataclass(frozen=True)
 class CandidateIndex:
     """Damaged form (lowercase, placeholders written "?") → candidates.
 
     ``lookup(form)`` gives ``(candidate_ids, events)``: vocabulary ids (np.int32) and an
-    (n, len(EVENTS)) int8 array of letter-event counts.
+    (n, len(EVENTS)) int8 array of letter-event counts.  ``forms()`` lists the forms.
+
+    The arrays of a form are made when it is first looked up: a text looks up a few hundred
+    of the index's forms (11,806 for drop and look-alikes), and making them all took half of
+    building the index.  Filling that cache is idempotent, so threads may share an index.
     """
 
-    channels: frozenset[str]
-    table: dict[str, tuple[np.ndarray, np.ndarray]]
+    __slots__ = ("_arrays", "_raw", "channels")
+
+    def __init__(self, channels: frozenset[str], raw: dict[str, dict[int, tuple[int, ...]]]) -> None:
+        self.channels = channels
+        self._raw = raw  # form -> {candidate id: event counts}
+        self._arrays: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     def lookup(self, form: str) -> tuple[np.ndarray, np.ndarray] | None:
-        return self.table.get(form)
+        got = self._arrays.get(form)
+        if got is None:
+            c = self._raw.get(form)
+            if c is None:
+                return None
+            import numpy as np  # here, not at import: the first pass uses DropForms without numpy
+
+            got = self._arrays[form] = (np.fromiter(c.keys(), dtype=np.int32, count=len(c)),
+                                        np.array(list(c.values()), dtype=np.int8))
+        return got
+
+    def forms(self) -> Iterator[str]:
+        return iter(self._raw)
 
     def __contains__(self, form: object) -> bool:
-        return form in self.table
+        return form in self._raw
 
     def __len__(self) -> int:
-        return len(self.table)
+        return len(self._raw)
 
 
 def _letter_options(ch: str, channels: frozenset[str]) -> list[tuple[str, int]]:
@@ -208,13 +226,7 @@ def build_index(vocab: Sequence[str], syllable_ids: Iterable[int], channels: Ite
                 # Keep the likeliest explanation: the one with fewest damaged letters.
                 if prev is None or sum(counts[DROP:]) < sum(prev[DROP:]):
                     slot[i] = counts
-    import numpy as np  # here, not at import: the first pass uses DropForms without numpy
-
-    table = {
-        form: (np.fromiter(c.keys(), dtype=np.int32, count=len(c)), np.array(list(c.values()), dtype=np.int8))
-        for form, c in acc.items()
-    }
-    return CandidateIndex(chans, table)
+    return CandidateIndex(chans, acc)
 
 
 _BLOCK_DELETE = {c: None for c in range(0x1EA0, 0x1EFA)}
