@@ -273,12 +273,21 @@ class Lexicon:
                     drops.append((w, n))
                 elif core.islower():
                     others.append((w, n))
+        # Letters by UTF-8 lead bytes: U+1EA0..U+1EF9 is E1 BA xx / E1 BB xx; the other marked
+        # letters (U+00C0..U+01BF) lead with C3..C6, capitals as well as small letters.
+        raw = text.encode("utf-8", "surrogatepass")
+        kept_block = raw.count(b"\xe1\xba") + raw.count(b"\xe1\xbb")
+        kept_marked = raw.count(b"\xc3") + raw.count(b"\xc4") + raw.count(b"\xc5") + raw.count(b"\xc6")
+        # A long text without a mark misread none (below): its look-alike count is not needed
+        # then, nor the index for it (0.15 s), unless the foreign-span search asks for it.
+        unmarked = (not kept_block + kept_marked and len(chunks) >= NO_MARKS_MIN_WORDS
+                    and not _NONASCII_LETTER_RE.search(text))
         nonword_la = 0
         background = BACKGROUND_NONWORDS * len(chunks)
         best_fit = False
         unexplained = sum(n for _, n in others)
         foreign: list[tuple[int, int]] = []
-        if "lookalike" in allowed and unexplained >= LOOKALIKE_MIN_EVIDENCE \
+        if "lookalike" in allowed and not unmarked and unexplained >= LOOKALIKE_MIN_EVIDENCE \
                 and unexplained > max(background, LOOKALIKE_BACKGROUND * len(chunks)):
             la_index = self.index(frozenset({"drop", "lookalike"}))
             nonword_la = sum(n for w, n in others if w in la_index)
@@ -304,11 +313,6 @@ class Lexicon:
             placeholders = _count_placeholders(text) + trailing_placeholders
         if placeholders <= background:
             placeholders = 0  # a stray "?x" (a URL's query string, a typo) opens no channel
-        # Letters by UTF-8 lead bytes: U+1EA0..U+1EF9 is E1 BA xx / E1 BB xx; the other marked
-        # letters (U+00C0..U+01BF) lead with C3..C6, capitals as well as small letters.
-        raw = text.encode("utf-8", "surrogatepass")
-        kept_block = raw.count(b"\xe1\xba") + raw.count(b"\xe1\xbb")
-        kept_marked = raw.count(b"\xc3") + raw.count(b"\xc4") + raw.count(b"\xc5") + raw.count(b"\xc6")
         if placeholders >= 2 and "lookalike" in allowed:
             # A code page without Vietnamese, with "best fit": ư, ơ, ă, đ lose their marks and
             # the letters it lacks become "?".  Then those four letters are all but absent.
