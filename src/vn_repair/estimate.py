@@ -154,14 +154,26 @@ class Lexicon:
         """The candidate index of ``channels`` over the syllables (imports numpy)."""
         got = self._indexes.get(channels)
         if got is None:
-            got = build_index(self.vocab, self.syllable_ids, channels)
+            got = build_index(self.vocab, self._indexed_ids, channels)
             self._indexes[channels] = got
         return got
 
     @functools.cached_property
     def drop_forms(self) -> DropForms:
         """Membership in the drop index without building it (:class:`~vn_repair.channels.DropForms`)."""
-        return DropForms(self.vocab, self.syllable_ids)
+        return DropForms(self.vocab, self._indexed_ids)
+
+    @functools.cached_property
+    def _indexed_ids(self) -> list[int]:
+        """What the channel indexes invert: the syllables, then the marked words ("đắk" leaves
+        "đk" when ắ is dropped, "vắcxin" "vcxin")."""
+        return [*self.syllable_ids, *self.marked_words]
+
+    @functools.cached_property
+    def marked_words(self) -> list[int]:
+        """The marked units with a vowel ("ôtô", "đắk"); not the acronyms ("hđnd", "đb"), whose
+        forms without marks ("hdnd", "db") a line of English or code has as many of."""
+        return [i for i in self.marked_units if any(c in _VOWELS for c in strip_marks(self.vocab[i]))]
 
     @functools.cached_property
     def marked_units(self) -> list[int]:
@@ -202,9 +214,7 @@ class Lexicon:
         """The syllables, and the other units written with marks and a vowel, with their marks
         stripped ("dung" for dung, dùng, dựng...; "oto", "dak").  Not the acronyms ("hdnd",
         "db"): a line of English or code has as many ("# so hit the db")."""
-        others = (strip_marks(self.vocab[i]) for i in self.marked_units)
-        return frozenset(strip_marks(self.vocab[i]) for i in self.syllable_ids).union(
-            w for w in others if any(c in _VOWELS for c in w))
+        return frozenset(strip_marks(self.vocab[i]) for i in (*self.syllable_ids, *self.marked_words))
 
     def estimate(self, text: str, config: Config) -> DamageEstimate:
         """First pass: what damage does ``text`` show, and how often?  Counts only what damage
