@@ -123,16 +123,6 @@ def test_addresses_do_not_hide_a_stripped_line():
     assert vn_repair.repair(english) == english
 
 
-def test_a_short_text_without_marks_is_restored_when_every_word_is_a_stripped_syllable():
-    # Two or three words make no line of the usual four, but a whole text of them, all
-    # syllables without their marks, was typed without them.
-    for stripped, restored in (("xin chao", "xin chào"), ("Viet Nam", "Việt Nam"), ("cam on ban", "cám ơn bạn")):
-        assert vn_repair.repair(stripped) == restored
-    # Not one word alone, nor words that are no such form, nor one line of several.
-    for text in ("Nam", "hello world", "I am ok", "git push", "xin chao\nHà Nội đẹp lắm"):
-        assert vn_repair.repair(text) == text
-
-
 def test_a_question_mark_the_placeholder_channel_cannot_read_ends_the_word():
     # Placeholders inside words open the channel, and "tang?" and "gio?" are tried as words
     # with a lost last letter; none fits, so each "?" is a question mark.

@@ -124,10 +124,7 @@ _WORDS = ["nhà", "nước", "xây", "dựng", "kinh", "tế", "người", "dân
 
 def _reads_as_stripped(words):
     # Four or more words with marked letters on at most one word in twenty read as text whose
-    # diacritics were stripped ("kinh kinh kinh trong"), which the strip channel restores; so
-    # does a whole text of two or three words without a mark ("trong trong", "khit trong").
-    if 2 <= len(words) <= 3 and all(w.isascii() for w in words):
-        return True
+    # diacritics were stripped ("kinh kinh kinh trong"), which the strip channel restores.
     return len(words) >= 4 and sum(not c.isascii() for w in words for c in w) <= 0.05 * len(words)
 
 
@@ -268,15 +265,6 @@ def test_compiled_clusters_equal_numpy(kind, monkeypatch):
         got[pure] = vn_repair.repair_and_explain(damaged)
     assert got["0"] == got["1"]
     assert len(got["0"].edits) > 20
-
-
-def test_an_acronym_in_lowercase_is_evidence_in_a_text_of_one_line():
-    # "mt" is a unit of the model (MT), written in lowercase almost never: in a one-line record
-    # with no other damage it shows a dropped letter ("một"), where it said nothing before.
-    assert vn_repair.repair("Đây là mt trong những dự án lớn nhất năm nay.") == (
-        "Đây là một trong những dự án lớn nhất năm nay.")
-    for clean in ("Đây là một trong những dự án lớn nhất của MT Group.", "Sở GD và ĐT tỉnh đã họp."):
-        assert vn_repair.repair(clean) == clean
 
 
 def test_repair_leaves_the_garbage_collector_as_it_was():

@@ -108,11 +108,9 @@ def shape_of(word: str) -> int:
 
 
 @functools.cache
-@functools.cache
 def load_shape_table() -> dict[str, tuple[int, int, int]]:
     """The shipped shape table: model unit → how often it is written (lower, title, upper);
-    the key :data:`SHAPE_SYLLABLE_ROW` holds the counts of all syllables together.  Read once
-    and shared: do not modify it."""
+    the key :data:`SHAPE_SYLLABLE_ROW` holds the counts of all syllables together."""
     return {row[0]: (int(row[1]), int(row[2]), int(row[3]))
             for row in _table_rows(SHAPE_TABLE_NAME, SHAPE_TABLE_FORMAT, 4)}
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from .channels import CandidateIndex, DropForms, build_index
 from .config import Config
-from .data_files import load_shape_table, load_wordlist
+from .data_files import load_wordlist
 from .model_file import read_vocabulary
 from .orthography import is_valid_syllable, strip_marks
 
@@ -61,9 +61,6 @@ BLOCK_SHARE = 0.51
 # uses too and are not counted.  Measured with the default model on vietnews dev at drop rates
 # 0.01, 0.05 and 0.15: 0.315, 0.311, 0.308.
 NONWORD_SHARE = 0.31
-# A unit written in lowercase at most this share of the time (an acronym: "mt" for MT) is
-# evidence of dropped letters when it is ("mt" for "một"), as a non-word is.
-RARELY_LOWERCASE = 0.05
 # A line reads as stripped when this share of its words are the stripped form of a syllable.
 STRIPPED_SHARE = 0.8
 # A text of this many words or more without one mark shows no misread letters, and dropped
@@ -191,21 +188,6 @@ class Lexicon:
         return out
 
     @functools.cached_property
-    def _other_units(self) -> frozenset[str]:
-        """The ordinary units of two letters or more that are no syllable ("mt", "km", "video")."""
-        syllables = {self.vocab[i] for i in self.syllable_ids}
-        return frozenset(w for w in self.ordinary if len(w) >= 2 and w not in syllables)
-
-    def rarely_lowercase(self, unit: str) -> bool:
-        """Whether ``unit``, one of the other units, is written in lowercase at most
-        RARELY_LOWERCASE of the time (``shapes.tsv``): "mt" (MT), "bs" (BS); not "km"."""
-        counts = load_shape_table().get(unit)
-        if counts is None:
-            return False
-        low, title, upper = counts
-        return (low + 1) / (low + title + upper + 2) <= RARELY_LOWERCASE
-
-    @functools.cached_property
     def _ids(self) -> dict[str, int]:
         return {w: i for i, w in enumerate(self.vocab)}
 
@@ -232,16 +214,6 @@ class Lexicon:
         suspects: set[str] = set()
         trailing_placeholders = 0
         distinct = set(chunks)
-        # An acronym written in lowercase, as it almost never is ("mt" for MT), is as likely a
-        # word that lost letters ("mt" for "một"): evidence a drop explains, where the text
-        # shows no non-word (a record of one line).  Not beside non-words: the rate per
-        # non-word (NONWORD_SHARE) was measured without them.  Nor in a text long enough to
-        # have a background of rare non-words (typos): one without a non-word is clean.
-        lowercased: set[str] = set()
-        acronyms = drop_index if len(chunks) * BACKGROUND_NONWORDS < 1 else None
-        if acronyms is not None:
-            lowercased = {c for c in distinct & self._other_units
-                          if c in acronyms and self.rarely_lowercase(c)}
         distinct.difference_update(ordinary)  # most chunks: a lowercase word without punctuation
         for chunk in distinct:
             if "?" in chunk or "\N{REPLACEMENT CHARACTER}" in chunk:
@@ -255,15 +227,9 @@ class Lexicon:
                             core.isascii() and core in self.stripped_forms):
                         trailing_placeholders += 1
                 continue
-            core = chunk.strip(_EDGE_PUNCT)
-            w = core.lower()
+            w = chunk.strip(_EDGE_PUNCT).lower()
             # Ordinary words include abbreviations and foreign words that clean text uses too.
-            if w in ordinary:
-                if acronyms is not None and core == w and w in self._other_units and w in acronyms \
-                        and self.rarely_lowercase(w):
-                    lowercased.add(chunk)  # with punctuation: "mt,"
-                continue
-            if not w.isalpha() or is_valid_syllable(w):
+            if w in ordinary or not w.isalpha() or is_valid_syllable(w):
                 continue
             suspects.add(chunk)
         nonword_drop = 0
@@ -271,9 +237,6 @@ class Lexicon:
         # ones are mostly names, and say nothing about OCR.)
         others: list[tuple[str, int]] = []
         drops: list[tuple[str, int]] = []
-        if lowercased and not any(drop_index is not None and c.strip(_EDGE_PUNCT).lower() in drop_index
-                                  for c in suspects):
-            suspects |= lowercased
         if suspects:
             for chunk, n in Counter(filter(suspects.__contains__, chunks)).items():
                 core = chunk.strip(_EDGE_PUNCT)
@@ -680,12 +643,9 @@ def _count_placeholders(text: str) -> int:
 def _stripped_lines(text: str, strip_index: Callable[[], Container[str]]) -> set[int]:
     """Lines (by number) that read as Vietnamese with its marks stripped: enough words, almost
     none marked, and most of them the stripped form of a known syllable (``strip_index()``,
-    asked for only when a line gets that far).  A text of one short line ("xin chao", "Viet
-    Nam") is stripped when it has two words at least, no mark, and every word is such a form."""
+    asked for only when a line gets that far)."""
     out: set[int] = set()
-    lines = text.split("\n")
-    short = sum(1 for line in lines if line.strip()) == 1
-    for n, line in enumerate(lines):
+    for n, line in enumerate(text.split("\n")):
         # Cheap screen first: UTF-8 bytes beyond one per character count the marked letters.
         # U+FFFD (three bytes) fails it too: it stands for a marked letter that was replaced,
         # so the plain letters around it are as written, not stripped.
@@ -695,14 +655,13 @@ def _stripped_lines(text: str, strip_index: Callable[[], Container[str]]) -> set
         if "@" in line or "://" in line or "www." in line:
             line = _ADDRESS_RE.sub(" ", line)  # an address's parts are no words ("congty", "vn")
         words = _WORD_RE.findall(line)
-        few = len(words) < 4
-        if few and not (short and len(words) >= 2 and line.isascii()):
+        if len(words) < 4:
             continue
         marked = len(_NONASCII_LETTER_RE.findall(line))
         if marked > 0.05 * len(words):
             continue
         index = strip_index()
         syllables = sum(1 for w in words if w.lower() in index)
-        if syllables >= (len(words) if few else STRIPPED_SHARE * len(words)):
+        if syllables >= STRIPPED_SHARE * len(words):
             out.add(n)
     return out
