@@ -31,8 +31,6 @@ _LETTER_RE = re.compile("[^\\W\\d_]|[?\N{REPLACEMENT CHARACTER}]")
 _EDGE_PUNCT = "\"'()[]{}<>.,;:!?…-–—“”‘’«»/*&%$#@+=|~^`"
 # Letters with a diacritic: Latin-1 and Latin Extended (à, ô, ư, đ...) and the U+1EA0 block.
 _NONASCII_LETTER_RE = re.compile("[\u00c0-\u024f\u1ea0-\u1ef9]")
-# URLs and e-mail addresses, roughly: enough to leave their parts out of a line's words.
-_ADDRESS_RE = re.compile(r"(?:[a-zA-Z][a-zA-Z0-9+.-]*://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 # Pseudo-counts of the damage-rate prior: (damaged letters, intact letters).  They keep a short
 # text with one non-word from being treated as heavily damaged.
@@ -210,6 +208,11 @@ class Lexicon:
         drop_index: CandidateIndex | DropForms | None = None
         if "drop" in allowed:
             drop_index = self._indexes.get(frozenset({"drop"})) or self.drop_forms
+        # Letters by UTF-8 lead bytes: U+1EA0..U+1EF9 is E1 BA xx / E1 BB xx; the other marked
+        # letters (U+00C0..U+01BF) lead with C3..C6, capitals as well as small letters.
+        raw = text.encode("utf-8", "surrogatepass")
+        kept_block = raw.count(b"\xe1\xba") + raw.count(b"\xe1\xbb")
+        kept_marked = raw.count(b"\xc3") + raw.count(b"\xc4") + raw.count(b"\xc5") + raw.count(b"\xc6")
         ordinary = self.ordinary
         suspects: set[str] = set()
         trailing_placeholders = 0
@@ -219,12 +222,12 @@ class Lexicon:
             if "?" in chunk or "\N{REPLACEMENT CHARACTER}" in chunk:
                 # Evidence of placeholders, never of dropped letters ("th?" is not "th").  A "?"
                 # after a fragment that is no word ("ph?" for "phố") is a lost letter, not a
-                # question mark; after a word without its marks ("duoc?" for "được?"), a
-                # question mark in unaccented text.
+                # question mark; after a word without its marks ("duoc?" for "được?") in a text
+                # without a mark, a question mark ("gi?" in a text with marks may be "giờ").
                 if chunk.endswith("?") and "placeholder" in allowed:
                     core = chunk.rstrip("?").lstrip(_EDGE_PUNCT).lower()
                     if core.isalpha() and not is_valid_syllable(core) and not (
-                            core.isascii() and core in self.stripped_forms):
+                            not kept_block + kept_marked and core.isascii() and core in self.stripped_forms):
                         trailing_placeholders += 1
                 continue
             w = chunk.strip(_EDGE_PUNCT).lower()
@@ -246,11 +249,6 @@ class Lexicon:
                     drops.append((w, n))
                 elif core.islower():
                     others.append((w, n))
-        # Letters by UTF-8 lead bytes: U+1EA0..U+1EF9 is E1 BA xx / E1 BB xx; the other marked
-        # letters (U+00C0..U+01BF) lead with C3..C6, capitals as well as small letters.
-        raw = text.encode("utf-8", "surrogatepass")
-        kept_block = raw.count(b"\xe1\xba") + raw.count(b"\xe1\xbb")
-        kept_marked = raw.count(b"\xc3") + raw.count(b"\xc4") + raw.count(b"\xc5") + raw.count(b"\xc6")
         # A long text without a mark misread none (below): its look-alike count is not needed
         # then, nor the index for it (0.15 s), unless the foreign-span search asks for it.
         unmarked = (not kept_block + kept_marked and len(chunks) >= NO_MARKS_MIN_WORDS
@@ -653,7 +651,9 @@ def _stripped_lines(text: str, strip_index: Callable[[], Container[str]]) -> set
                 or "\N{REPLACEMENT CHARACTER}" in line:
             continue
         if "@" in line or "://" in line or "www." in line:
-            line = _ADDRESS_RE.sub(" ", line)  # an address's parts are no words ("congty", "vn")
+            # An address's parts are no words ("congty", "vn"): chunks with "@" or "://", or
+            # starting "www.", are left out (a split, not a regex: linear in a long chunk).
+            line = " ".join(c for c in line.split() if "@" not in c and "://" not in c and not c.startswith("www."))
         words = _WORD_RE.findall(line)
         if len(words) < 4:
             continue
