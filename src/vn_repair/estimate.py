@@ -213,6 +213,7 @@ class Lexicon:
         raw = text.encode("utf-8", "surrogatepass")
         kept_block = raw.count(b"\xe1\xba") + raw.count(b"\xe1\xbb")
         kept_marked = raw.count(b"\xc3") + raw.count(b"\xc4") + raw.count(b"\xc5") + raw.count(b"\xc6")
+        unaccented_text = kept_block + kept_marked <= 0.01 * len(chunks)
         ordinary = self.ordinary
         suspects: set[str] = set()
         trailing_placeholders = 0
@@ -223,11 +224,12 @@ class Lexicon:
                 # Evidence of placeholders, never of dropped letters ("th?" is not "th").  A "?"
                 # after a fragment that is no word ("ph?" for "phố") is a lost letter, not a
                 # question mark; after a word without its marks ("duoc?" for "được?") in a text
-                # without a mark, a question mark ("gi?" in a text with marks may be "giờ").
+                # with next to no marks (a stray foreign letter aside), a question mark ("gi?"
+                # in a text with marks may be "giờ").
                 if chunk.endswith("?") and "placeholder" in allowed:
                     core = chunk.rstrip("?").lstrip(_EDGE_PUNCT).lower()
                     if core.isalpha() and not is_valid_syllable(core) and not (
-                            not kept_block + kept_marked and core.isascii() and core in self.stripped_forms):
+                            unaccented_text and core.isascii() and core in self.stripped_forms):
                         trailing_placeholders += 1
                 continue
             w = chunk.strip(_EDGE_PUNCT).lower()
