@@ -976,6 +976,21 @@ static void share_thread(void *arg) {
     PyThread_release_lock(sh->done);
 }
 
+/* Free the first nshares shares' work regions and locks, the shares and the costs (any may be
+ * NULL); returns whether a share read a value code outside its codebook. */
+static int free_shares(share_t *shares, int nshares, Py_ssize_t *cost) {
+    int bad = 0;
+    for (int t = 0; t < nshares; t++) {
+        bad |= shares[t].cm.bad | shares[t].em.bad;
+        PyMem_RawFree(shares[t].work);
+        if (shares[t].done != NULL)
+            PyThread_free_lock(shares[t].done);
+    }
+    PyMem_RawFree(shares);
+    PyMem_RawFree(cost);
+    return bad;
+}
+
 static PyObject *clusters(PyObject *self, PyObject *args) {
     PyObject *pos_o, *cs_o, *cand_o, *chan_o, *uni_o, *cmod, *emod, *best_o, *post_o;
     Py_ssize_t fine, threads;
@@ -1144,15 +1159,7 @@ static PyObject *clusters(PyObject *self, PyObject *args) {
             PyThread_release_lock(shares[t].done);
         }
     Py_END_ALLOW_THREADS
-    int bad = 0;
-    for (int t = 0; t < nshares; t++) {
-        bad |= shares[t].cm.bad | shares[t].em.bad;
-        PyMem_RawFree(shares[t].work);
-        if (shares[t].done != NULL)
-            PyThread_free_lock(shares[t].done);
-    }
-    PyMem_RawFree(shares);
-    PyMem_RawFree(cost);
+    const int bad = free_shares(shares, nshares, cost);
     release(keep, nkeep);
     if (bad) {
         PyErr_SetString(ModelDataError, "a value code lies outside its codebook");
@@ -1162,13 +1169,7 @@ static PyObject *clusters(PyObject *self, PyObject *args) {
 bad_args:
     PyErr_SetString(PyExc_ValueError, "cluster offsets out of order or too large, or ids outside the vocabulary");
 fail:
-    for (int t = 0; t < nshares; t++) {
-        PyMem_RawFree(shares[t].work);
-        if (shares[t].done != NULL)
-            PyThread_free_lock(shares[t].done);
-    }
-    PyMem_RawFree(shares);
-    PyMem_RawFree(cost);
+    free_shares(shares, nshares, cost);
     release(keep, nkeep);
     return NULL;
 }
