@@ -146,7 +146,8 @@ class Lexicon:
         self._unigram_log10 = unigram_log10
 
     def index(self, channels: frozenset[str]) -> CandidateIndex:
-        """The candidate index of ``channels`` over the syllables (imports numpy)."""
+        """The candidate index of ``channels`` over the syllables and the marked words (imports
+        numpy when a form is looked up)."""
         got = self._indexes.get(channels)
         if got is None:
             got = build_index(self.vocab, self._indexed_ids, channels)
@@ -178,15 +179,19 @@ class Lexicon:
         "Sénégal" and "Senegal", "đ" and "d"): that form may be what was written."""
         out = []
         for i, w in enumerate(self.vocab):
-            if i in self.syllable_set or w.startswith("<") or strip_marks(w) == w:
+            if i in self.syllable_set or w.startswith("<"):
                 continue
-            plain = self._ids.get(strip_marks(w))
+            bare = strip_marks(w)
+            if bare == w:
+                continue
+            plain = self.word_ids.get(bare)
             if plain is None or self._unigram_log10[plain] < self._unigram_log10[i] - 1.0:
                 out.append(i)
         return out
 
     @functools.cached_property
-    def _ids(self) -> dict[str, int]:
+    def word_ids(self) -> dict[str, int]:
+        """Unit → id (the restorer's as well)."""
         return {w: i for i, w in enumerate(self.vocab)}
 
     @functools.cached_property
@@ -252,7 +257,8 @@ class Lexicon:
                 elif core.islower():
                     others.append((w, n))
         # A long text without a mark misread none (below): its look-alike count is not needed
-        # then, nor the index for it (0.15 s), unless the foreign-span search asks for it.
+        # then, nor the index for it (0.15 s).  (The one other reader of the count, the
+        # foreign-span search, runs only in a text with a marked letter, which this rules out.)
         unmarked = (not kept_block + kept_marked and len(chunks) >= NO_MARKS_MIN_WORDS
                     and not _NONASCII_LETTER_RE.search(text))
         nonword_la = 0

@@ -171,7 +171,7 @@ class Restorer:
         elif list(lexicon.vocab) != list(vocab):
             raise ValueError("the lexicon was read from another model than this one")
         self.lexicon = lexicon
-        self.word_ids = {w: i for i, w in enumerate(vocab)}
+        self.word_ids = lexicon.word_ids  # the same vocabulary, checked above
         self.unk_id: int = model.unk_id  # type: ignore[attr-defined]
         self.bos_id: int = model.bos_id  # type: ignore[attr-defined]
         self.eos_id: int = model.eos_id  # type: ignore[attr-defined]
