@@ -623,7 +623,7 @@ typedef struct {
 /* One cluster's coarse transition table: P(b | older words, a) for the candidates a, b at
  * positions j, j + 1, the older words being ``best`` at their positions (``fill`` before the
  * cluster); 1 where a cell has no candidate. */
-static void fill_chain(model_t *m, const cluster_t *cl, int32_t fill, double *trans) {
+static void fill_chain(model_t *m, const cluster_t *cl, int32_t fill, double ln10, double *trans) {
     const Py_ssize_t len = cl->len, k = cl->k;
     const int32_t *cd = cl->cand, *bst = cl->best;
     const double *ch = cl->chan;
@@ -642,7 +642,7 @@ static void fill_chain(model_t *m, const cluster_t *cl, int32_t fill, double *tr
             context_nodes(m, ctx, node);
             for (Py_ssize_t c = 0; c < k; c++)
                 if (isfinite(ch[(j + 1) * k + c]))
-                    trans[(j * k + a) * k + c] = pow(10.0, (double)prob(m, node, cd[(j + 1) * k + c]));
+                    trans[(j * k + a) * k + c] = exp((double)prob(m, node, cd[(j + 1) * k + c]) * ln10);
         }
     }
 }
@@ -922,7 +922,7 @@ static void decode_share(share_t *sh) {
         const double *echan = pchan;
         if (k > fine) {
             const cluster_t whole = {pcand, pchan, bst, len, k};
-            fill_chain(&sh->cm, &whole, sh->eos, trans2);
+            fill_chain(&sh->cm, &whole, sh->eos, ln10, trans2);
             chain_posteriors(trans2, pchan, len, k, fbwork, posts);
             kf = fine;
             for (Py_ssize_t j = 0; j < len; j++) {

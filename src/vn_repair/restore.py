@@ -997,8 +997,8 @@ class Restorer:
             context.append(np.broadcast_to(older[:, :, None, None], shape)[va])
         context.append(a)
         trans = np.ones(shape)
-        trans[va] = 10.0 ** self.model.log10_prob_batch(  # type: ignore[attr-defined]
-            np.stack(context, axis=1), b, order=order).astype(np.float64)
+        trans[va] = np.exp(self.model.log10_prob_batch(  # type: ignore[attr-defined]
+            np.stack(context, axis=1), b, order=order).astype(np.float64) * _LN10)
         return _forward_backward_bigram(trans, chan)
 
 
