@@ -267,6 +267,34 @@ def test_compiled_clusters_equal_numpy(kind, monkeypatch):
     assert len(got["0"].edits) > 20
 
 
+def test_repair_splices_the_restorations_explain_reports():
+    # repair() splices the restorer's tuples straight in (no Edit records); repair_and_explain
+    # makes the records: the same text, and records that apply to the input.  The text has a
+    # vanished "ở" (an insertion), a word whose first letter was lost, and NFD to compose.
+    import unicodedata
+
+    text = unicodedata.normalize("NFD", "Ông ấy sống") + "  Hà Nội, nh hưởng tới việc xây dng Đng và từng bưc."
+    explained = vn_repair.repair_and_explain(text)
+    assert explained.text == "Ông ấy sống ở Hà Nội, ảnh hưởng tới việc xây dựng Đảng và từng bước."
+    assert vn_repair.repair(text) == explained.text
+    assert apply_edits(text, explained.edits) == explained.text
+    assert all(e.confidence == round(e.confidence, 4) for e in explained.edits)
+
+
+def test_apply_edits_and_splice_refuse_what_cannot_apply():
+    from vn_repair.edits import Edit, splice
+
+    text = "xây dng Đng"
+    assert apply_edits(text, [Edit(8, "Đng", "Đảng", "dropped-letter"), Edit(4, "dng", "dựng", "dropped-letter")]
+                       ) == "xây dựng Đảng"
+    with pytest.raises(ValueError, match="expects 'dng'"):
+        splice(text, [(0, "dng", "dựng")])
+    with pytest.raises(ValueError, match="overlapping"):
+        splice(text, [(4, "dng", "dựng"), (5, "n", "m")])
+    with pytest.raises(ValueError, match="overlapping"):  # splice takes text order as given
+        splice(text, [(8, "Đng", "Đảng"), (4, "dng", "dựng")])
+
+
 def test_repair_leaves_the_garbage_collector_as_it_was():
     # The decoder pauses the cyclic collector while it runs (engine._no_cyclic_gc), and only
     # then.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .config import Config
-from .edits import Edit, Repaired, apply_edits, compose_edits
+from .edits import Edit, Repaired, compose_edits, edit_records, splice
 from .normalize import normalize_text
 
 __all__ = ["normalize", "repair", "repair_and_explain"]
@@ -45,8 +45,8 @@ def _repair(text: str, cfg: Config, explain: bool) -> tuple[str, list[Edit]]:
 
         restored = restore_text(out, cfg)
         if restored:
-            final = apply_edits(out, restored)
-            edits = compose_edits(text, edits, restored) if explain else []
+            final = splice(out, restored)
+            edits = compose_edits(text, edits, edit_records(restored)) if explain else []
             out = final
     return out, list(edits) if explain else []
 

@@ -16,6 +16,12 @@ from typing import Any
 
 __all__ = ["Edit", "Repaired", "apply_edits", "compose_edits"]
 
+#: An edit as the restoration stage makes it, before it is a record: (offset, before, after,
+#: kind, unrounded confidence).  :func:`vn_repair.repair` splices these into the text as they
+#: are (a stripped text has one a word, and a record costs more than the splice); records are
+#: made only where they are returned.
+RawEdit = tuple[int, str, str, str, float]
+
 
 @dataclass(frozen=True, slots=True)
 class Edit:
@@ -79,18 +85,32 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> str:
     Raises ValueError if an edit does not match the text it claims to replace, or if two edits
     overlap: a list of edits that cannot be applied is a bug worth hearing about.
     """
+    spans = sorted(((e.offset, e.before, e.after) for e in edits), key=_span_order)
+    return splice(text, spans)
+
+
+def edit_records(raw: Iterable[RawEdit]) -> list[Edit]:
+    """:class:`Edit` records of :data:`RawEdit` tuples, confidences to four places."""
+    return [Edit(offset, before, after, kind, round(conf, 4)) for offset, before, after, kind, conf in raw]
+
+
+def _span_order(span: tuple[int, str, str]) -> tuple[int, int]:
+    return span[0], span[0] + len(span[1])
+
+
+def splice(text: str, spans: Iterable[tuple[int, str, str] | RawEdit]) -> str:
+    """:func:`apply_edits` for (offset, before, after, ...) tuples already in text order
+    (an insertion before a replacement at the same offset), with the same checks."""
     out: list[str] = []
     pos = 0
-    # (Spans spelled out, not the ``end`` property: a stripped text has an edit a word.)
-    for e in sorted(edits, key=lambda e: (e.offset, e.offset + len(e.before))):
-        offset, before = e.offset, e.before
+    for offset, before, after, *_ in spans:
         end = offset + len(before)
         if offset < pos:
-            raise ValueError(f"overlapping edit at offset {offset}: {e!r}")
+            raise ValueError(f"overlapping edit at offset {offset}: {(offset, before, after)!r}")
         if text[offset:end] != before:
             raise ValueError(f"edit at offset {offset} expects {before!r} but the text has {text[offset:end]!r}")
         out.append(text[pos:offset])
-        out.append(e.after)
+        out.append(after)
         pos = end
     out.append(text[pos:])
     return "".join(out)

@@ -13,7 +13,7 @@ import gc
 from collections.abc import Iterator
 
 from .config import Config
-from .edits import Edit
+from .edits import RawEdit
 from .estimate import _LETTER_RE, get_lexicon
 
 __all__ = ["WINDOW_CHARS", "restore_text"]
@@ -54,12 +54,14 @@ def _no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
-def restore_text(text: str, config: Config) -> list[Edit]:
-    """Edits (offsets into ``text``) that restore damaged words, under ``config``."""
+def restore_text(text: str, config: Config) -> list[RawEdit]:
+    """Edits (offsets into ``text``) that restore damaged words, under ``config``, in text
+    order: :data:`~vn_repair.edits.RawEdit` tuples (:func:`~vn_repair.edits.edit_records`
+    makes records of them)."""
     if not _LETTER_RE.search(text):
         return []  # no letter, no placeholder: nothing the engine could restore
     lexicon = get_lexicon(config.model)
-    edits: list[Edit] = []
+    edits: list[RawEdit] = []
     for start, end in _windows(text):
         window = text[start:end]
         est = lexicon.estimate(window, config)
@@ -71,7 +73,6 @@ def restore_text(text: str, config: Config) -> list[Edit]:
         # The model file changed since its units were read: the restorer makes its own first pass.
         given = est if restorer.lexicon is lexicon else None
         with _no_cyclic_gc():
-            found = restorer.restore(window, config, given)
-        edits.extend(found if not start else
-                     (Edit(e.offset + start, e.before, e.after, e.kind, e.confidence) for e in found))
+            found = restorer.raw_edits(window, config, given)
+        edits.extend(found if not start else [(o + start, b, a, k, c) for o, b, a, k, c in found])
     return edits

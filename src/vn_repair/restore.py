@@ -53,7 +53,7 @@ from .data_files import (
     load_shape_table,
     shape_of,
 )
-from .edits import Edit
+from .edits import Edit, RawEdit, edit_records
 from .estimate import _LETTER_RE, RARE_LOG10, DamageEstimate, Lexicon, check_decoder_order, get_lexicon
 from .lm import speedups
 from .orthography import (
@@ -71,7 +71,7 @@ __all__ = ["DamageEstimate", "Restorer", "get_restorer"]
 _LN10 = math.log(10.0)
 # A quotation opened after a colon: "Ông nói: “Đất nước..."
 _QUOTE_OPENS_RE = re.compile(':\\s?["“«]\\Z')
-_OFFSET = operator.attrgetter("offset")
+_OFFSET = operator.itemgetter(0)
 _QUOTES_OPENING = '"“«'  # what _QUOTE_OPENS_RE ends with: most words need no search
 # The word that ends a stretch of text (letters, placeholders standing for letters).
 _LAST_WORD_RE = re.compile("(?:[^\\W\\d_]|[?\N{REPLACEMENT CHARACTER}])+\\Z")
@@ -257,6 +257,10 @@ class Restorer:
     def restore(self, text: str, config: Config, estimate: DamageEstimate | None = None) -> list[Edit]:
         """Edits (offsets into ``text``) that restore damaged words of ``text``; ``estimate`` is
         the first pass's, when it has been made already."""
+        return edit_records(self.raw_edits(text, config, estimate))
+
+    def raw_edits(self, text: str, config: Config, estimate: DamageEstimate | None = None) -> list[RawEdit]:
+        """:meth:`restore`'s edits as :data:`~vn_repair.edits.RawEdit` tuples, in text order."""
         est = self.estimate(text, config) if estimate is None else estimate
         if est.is_clean:
             return []
@@ -398,7 +402,7 @@ class Restorer:
             return cands, chan, kind
         return cands[keep], chan[keep], kind
 
-    def _decode(self, text: str, est: DamageEstimate, config: Config) -> list[Edit]:
+    def _decode(self, text: str, est: DamageEstimate, config: Config) -> list[RawEdit]:
         logs = self._channel_logs(est)
         chans: set[str] = set()
         if est.drop:
@@ -509,7 +513,7 @@ class Restorer:
         if multis:
             decided.extend(self._decode_multis(multis))
 
-        edits: list[Edit] = []
+        edits: list[RawEdit] = []
         threshold = config.threshold
         unk, syllables = self.unk_id, self._syllable_set
         chosen: dict[int, int] = {}  # restored slots (by id) → the unit chosen (for the gaps)
@@ -563,7 +567,7 @@ class Restorer:
         # sentence no longer starts it.
         if gaps:
             edits.extend(self._fill_gaps(text, gaps, chosen, est, threshold))
-        inserted_before = {e.offset + 1 for e in edits}
+        inserted_before = {e[0] + 1 for e in edits}
         # The word's first letter itself was lost ("Ảnh" → "nh", "ông" → "?ng"), and its case
         # with it: decided in text order, so that a word before it is final.
         for start in sorted(lost_first):
@@ -573,7 +577,7 @@ class Restorer:
                 restored[start] = (slot, word, out[:1].upper() + out[1:], conf)
         for slot, _word, out, conf in restored.values():
             if out != slot.text:
-                edits.append(Edit(slot.start, slot.text, out, slot.kind, round(conf, 4)))
+                edits.append((slot.start, slot.text, out, slot.kind, conf))
         edits.sort(key=_OFFSET)
         return edits
 
@@ -646,7 +650,7 @@ class Restorer:
         return re.compile(f"(?<![^\\W\\d_])(?:{body})(?![^\\W\\d_])")
 
     def _fill_gaps(self, text: str, gaps: list[tuple[int, list[int | _Slot], int, bool]], chosen: dict[int, int],
-                   est: DamageEstimate, threshold: float) -> list[Edit]:
+                   est: DamageEstimate, threshold: float) -> list[RawEdit]:
         """Words that vanished whole: a one-letter word made only of a dropped letter ("ở")
         leaves a double space, or one space at the start of a line.  Layout leaves those too,
         so a word is put back only where the model finds it far likelier than the gap, weighed
@@ -711,14 +715,14 @@ class Restorer:
             gain[at_line_start] += (math.log(max(est.drop, 1e-9)) + math.log1p(-min(indent, 0.999))
                                     - math.log(indent) - math.log(lowercase) - prior)
         best = gain.argmax(axis=1)
-        out = []
+        out: list[RawEdit] = []
         for (offset, _, sentence_start), b, g in zip(starts, best, gain[np.arange(n), best]):
             posterior = 1.0 / (1.0 + math.exp(-g)) if g > -50 else 0.0
             if posterior >= max(threshold, 0.5):
                 word = self.vocab[int(vanishing[b])]
                 if sentence_start:
                     word = word[:1].upper() + word[1:]
-                out.append(Edit(offset, "", word, "dropped-letter", round(posterior, 4)))
+                out.append((offset, "", word, "dropped-letter", posterior))
         return out
 
     def _analyse_chunk(self, chunk: str, logs: np.ndarray, index: CandidateIndex | None,
