@@ -2,11 +2,13 @@
 """Build src/vn_repair/data/case.tsv, the syllables that are written with a capital inside a
 sentence more often than not, by what follows them; and src/vn_repair/data/shapes.tsv, how
 often each other word (abbreviations, acronyms, foreign words) is written in lowercase,
-capitalised and in capitals.
+capitalised and in capitals; src/vn_repair/data/names.tsv; and src/vn_repair/data/capitals.tsv,
+the syllables written in capitals, alone in ordinary text, much more or much less often than
+others.
 
     python scripts/build_case_table.py [--shared ../shared] [-o src/vn_repair/data/case.tsv]
         [--shapes-output src/vn_repair/data/shapes.tsv] [--names-output src/vn_repair/data/names.tsv]
-        [--lines-per-file 100000] [--min-count 20]
+        [--capitals-output src/vn_repair/data/capitals.tsv] [--lines-per-file 100000] [--min-count 20]
 
 When damage takes a word's first letter ("?ng" for "ông", "nh" for "Ảnh"), its case is gone
 with it.  The restorer then asks this table: inside a sentence, is this syllable mostly
@@ -24,8 +26,14 @@ the same counts for all syllables together.
 
 The name table (src/vn_repair/data/names.tsv) lists the pairs of syllables written both
 capitalised more often than not, the first inside a sentence: a name whose two syllables both
-lost their first letter ("?n ??" for "Ấn Độ") is capitalised as a whole.  Rebuilding gives
-the same bytes.
+lost their first letter ("?n ??" for "Ấn Độ") is capitalised as a whole.
+
+The capitals table tells a syllable in capitals inside ordinary text from a damaged word: "CA"
+is công an far more often than "CỦA" with its "Ủ" lost, since "CA" is written in capitals 25
+times as often as syllables are and "của" half as often.  It counts syllables in lines that are
+neither in capitals (headlines) nor hold two words in capitals side by side (a name in a
+byline): the lines where the restorer uses it.  Rebuilding gives the same
+bytes.
 """
 
 from __future__ import annotations
@@ -40,6 +48,9 @@ from typing import NamedTuple
 from build_wordlist import DEFAULT_SHARED, ROOT, TRAIN_FILES  # the same training corpora
 
 from vn_repair.data_files import (
+    CAPITALS_PRIOR_WEIGHT,
+    CAPITALS_TABLE_FORMAT,
+    CAPITALS_TABLE_NAME,
     CASE_TABLE_FORMAT,
     CASE_TABLE_NAME,
     NAME_TABLE_FORMAT,
@@ -47,9 +58,11 @@ from vn_repair.data_files import (
     SHAPE_SYLLABLE_ROW,
     SHAPE_TABLE_FORMAT,
     SHAPE_TABLE_NAME,
+    capitals_rate,
     shape_of,
 )
 from vn_repair.orthography import is_valid_syllable
+from vn_repair.restore import _caps_run_lines, _is_caps_line
 from vn_repair.tokenize import SENTENCE_END, lm_unit, token_unit, tokenize
 
 
@@ -70,6 +83,8 @@ class Counts(NamedTuple):
     shapes: dict[str, list[int]]  # word -> [lowercase, capitalised, capitals]
     pair_caps: Counter  # (syllable, syllable) -> both capitalised, the first inside a sentence
     pair_totals: Counter  # (syllable, syllable) -> seen so
+    upper: Counter  # syllable -> written in capitals, in a line not in capitals (see count)
+    seen: Counter  # syllable -> seen in such a line
 
 
 def count(paths: list[Path], lines_per_file: int) -> Counts:
@@ -78,19 +93,28 @@ def count(paths: list[Path], lines_per_file: int) -> Counts:
     shapes: dict[str, list[int]] = {}
     pair_caps: Counter = Counter()
     pair_totals: Counter = Counter()
+    upper: Counter = Counter()
+    seen: Counter = Counter()
     for path in paths:
         with gzip.open(path, "rt", encoding="utf-8") as f:
             for n, line in enumerate(f):
                 if n >= lines_per_file:
                     break
                 tokens = tokenize(line.rstrip("\n"))
+                # A headline, or a line with words in capitals side by side (a name in a byline):
+                # the restorer reads every word there as Vietnamese in capitals.
+                in_capitals = _is_caps_line(line) or bool(_caps_run_lines(line))
                 start = True  # the next word begins a sentence
                 for i, t in enumerate(tokens):
                     if t.kind == "word":
                         syllable = is_valid_syllable(t.text)
                         if t.text.isalpha():
                             unit = SHAPE_SYLLABLE_ROW if syllable else lm_unit(t.text)
-                            shapes.setdefault(unit, [0, 0, 0])[shape_of(t.text)] += 1
+                            shape = shape_of(t.text)
+                            shapes.setdefault(unit, [0, 0, 0])[shape] += 1
+                            if syllable and not in_capitals:
+                                seen[lm_unit(t.text)] += 1
+                                upper[lm_unit(t.text)] += shape == 2
                         if not start and syllable:
                             key = (lm_unit(t.text), _next_context(tokens, i))
                             totals[key] += 1
@@ -104,7 +128,7 @@ def count(paths: list[Path], lines_per_file: int) -> Counts:
                     elif t.kind != "space" and token_unit(t.kind, t.text) == SENTENCE_END:
                         start = True
         print(f"{path}: {len(totals):,} (syllable, context) pairs so far", file=sys.stderr)
-    return Counts(caps, totals, shapes, pair_caps, pair_totals)
+    return Counts(caps, totals, shapes, pair_caps, pair_totals, upper, seen)
 
 
 def _next_syllable(tokens: list, i: int) -> str | None:
@@ -130,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("-o", "--output", type=Path, default=ROOT / "src" / "vn_repair" / "data" / CASE_TABLE_NAME)
     ap.add_argument("--shapes-output", type=Path, default=ROOT / "src" / "vn_repair" / "data" / SHAPE_TABLE_NAME)
     ap.add_argument("--names-output", type=Path, default=ROOT / "src" / "vn_repair" / "data" / NAME_TABLE_NAME)
+    ap.add_argument("--capitals-output", type=Path,
+                    default=ROOT / "src" / "vn_repair" / "data" / CAPITALS_TABLE_NAME)
     ap.add_argument("--lines-per-file", type=int, default=100_000)
     ap.add_argument("--min-count", type=int, default=20)
     args = ap.parse_args(argv)
@@ -137,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
         ap.error(f"training corpora not found: {', '.join(missing)} (pass --shared)")
-    caps, totals, shapes, pair_caps, pair_totals = count(paths, args.lines_per_file)
+    caps, totals, shapes, pair_caps, pair_totals, upper, seen = count(paths, args.lines_per_file)
     provenance = [f"(see MODEL.md for their sources and licences), min count {args.min_count},"]
     files = ", ".join(TRAIN_FILES)
     first = f"first {args.lines_per_file:,} lines of each of"
@@ -160,6 +186,16 @@ def main(argv: list[str] | None = None) -> int:
         "by scripts/build_case_table.py.  Columns: first, second, both capitalised, total.",
     ], sorted((*pair, pair_caps[pair], total) for pair, total in pair_totals.items()
               if total >= args.min_count and 2 * pair_caps[pair] > total))
+    rate_all = sum(upper.values()) / max(1, sum(seen.values()))
+    _write_table(args.capitals_output, CAPITALS_TABLE_FORMAT, [
+        "Syllables written in capitals (two letters or more), inside lines that are not in",
+        "capitals, at least twice or at most half as often as syllables are (\"CA\" for công an,",
+        f"\"của\"; rates drawn towards that of all, weight {CAPITALS_PRIOR_WEIGHT}); the row",
+        f"{SHAPE_SYLLABLE_ROW} counts all syllables.  Counted on the {first}", files, *provenance,
+        "by scripts/build_case_table.py.  Columns: syllable, in capitals, seen.",
+    ], [(SHAPE_SYLLABLE_ROW, sum(upper.values()), sum(seen.values()))] + sorted(
+        (unit, upper[unit], n) for unit, n in seen.items()
+        if n >= args.min_count and not 0.5 < capitals_rate(upper[unit], n, rate_all) / rate_all < 2.0))
     return 0
 
 

@@ -38,3 +38,15 @@ def test_shape_table_is_found_and_counts_how_words_are_written():
     assert lower > title > upper > 0  # syllables: mostly lowercase
     assert table["km"][0] > table["km"][2] and table["tp"][2] > table["tp"][0]  # "km", but "TP"
     assert [shape_of(w) for w in ("mt", "Mt", "MT", "M", "m")] == [0, 1, 2, 1, 0]
+
+
+def test_capitals_table_lists_syllables_written_in_capitals_unusually_often_or_rarely():
+    from vn_repair.data_files import SHAPE_SYLLABLE_ROW, capitals_rate, load_capitals_table
+
+    table = load_capitals_table()
+    upper, seen = table[SHAPE_SYLLABLE_ROW]
+    rate_all = upper / seen
+    assert 0 < rate_all < 0.01  # syllables alone in capitals are rare
+    assert capitals_rate(*table["ca"], rate_all) > 10 * rate_all  # "CA": công an
+    assert capitals_rate(*table["của"], rate_all) < rate_all / 2
+    assert "nam" not in table and "hà" not in table  # as often as syllables are, give or take twice

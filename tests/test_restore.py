@@ -503,6 +503,24 @@ def test_words_in_capitals_side_by_side_in_a_lowercase_line_are_words_not_acrony
     assert "Ảnh: VĂN ĐỊNH." in out and "UBND TP Hà Nội cho biết VN cần" in out
 
 
+def test_a_syllable_in_capitals_alone_in_a_lowercase_line_is_read_as_written_so():
+    # "CA" (công an) is written in capitals inside ordinary text 20 times as often as syllables
+    # are, and "của" half as often: in a document with lost letters "CA xã" is no "CỦA xã",
+    # nor in a stripped one "CA" a "CẢ" or "CÁ".  A word in capitals that lost letters is still
+    # restored in a line of capitals ("XÂY DỰNG ĐẢNG").
+    sparse = ("Ban chỉ đo xây dng Đng và từng bưc củng cố tổ chức đng.\n"
+              "Theo Công an tỉnh Nghệ An, CA xã đã có mặt tại hiện trường.\n"
+              "XÂY DNG ĐNG TRONG SẠCH VỮNG MẠNH\n")
+    out = vn_repair.repair(sparse).split("\n")
+    assert out[0] == "Ban chỉ đạo xây dựng Đảng và từng bước củng cố tổ chức đảng."
+    assert out[1:] == ["Theo Công an tỉnh Nghệ An, CA xã đã có mặt tại hiện trường.",
+                       "XÂY DỰNG ĐẢNG TRONG SẠCH VỮNG MẠNH", ""]
+    stripped = ("Theo CA tinh Nghe An, vu viec xay ra luc 10 gio sang nay tai xa Nghi Loc. "
+                "Luc luong CA da den hien truong.")
+    assert vn_repair.repair(stripped) == ("Theo CA tỉnh Nghệ An, vụ việc xảy ra lúc 10 giờ sáng nay tại xã Nghi Lộc. "
+                                          "Lực lượng CA đã đến hiện trường.")
+
+
 def test_a_syllable_after_a_foreign_word_in_capitals_is_part_of_the_name():
     # "Guo" is no syllable and no damaged one, so "Guo Lin" is one foreign name and "Lin" no
     # damaged "Liền", even in a heavily damaged document; where context all but settles it,

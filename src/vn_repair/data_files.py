@@ -2,8 +2,8 @@
 
 data/wordlist.txt sits at the top of the repository (where people look for it) and is copied
 into the wheel as ``vn_repair/data/wordlist.txt``; an editable install finds it in the checkout.
-The case, name and shape tables live in the package itself (``vn_repair/data/case.tsv``,
-``names.tsv``, ``shapes.tsv``).
+The case, name, shape and capitals tables live in the package itself
+(``vn_repair/data/case.tsv``, ``names.tsv``, ``shapes.tsv``, ``capitals.tsv``).
 """
 
 from __future__ import annotations
@@ -13,6 +13,9 @@ from importlib import resources
 from pathlib import Path
 
 __all__ = [
+    "CAPITALS_PRIOR_WEIGHT",
+    "CAPITALS_TABLE_FORMAT",
+    "CAPITALS_TABLE_NAME",
     "CASE_TABLE_FORMAT",
     "CASE_TABLE_NAME",
     "NAME_TABLE_FORMAT",
@@ -20,6 +23,8 @@ __all__ = [
     "SHAPE_SYLLABLE_ROW",
     "SHAPE_TABLE_FORMAT",
     "SHAPE_TABLE_NAME",
+    "capitals_rate",
+    "load_capitals_table",
     "load_case_table",
     "load_name_table",
     "load_shape_table",
@@ -41,6 +46,15 @@ SHAPE_TABLE_NAME = "shapes.tsv"
 SHAPE_TABLE_FORMAT = "vn-repair-shapes 1"
 #: The shape table's row of all syllables together.
 SHAPE_SYLLABLE_ROW = "<syllable>"
+#: The capitals table (built by the same script): syllables written in capitals, inside lines
+#: that are not, much more or much less often than syllables are ("CA" for công an, "của");
+#: its row SHAPE_SYLLABLE_ROW counts all syllables.
+CAPITALS_TABLE_NAME = "capitals.tsv"
+CAPITALS_TABLE_FORMAT = "vn-repair-capitals 1"
+#: A syllable's rate of capitals is (its capitals + w * rate of all) / (its count + w): it takes
+#: a few thousand sightings to move far from the rate of all syllables.  The table lists those
+#: whose rate so estimated is at least twice, or at most half, the rate of all.
+CAPITALS_PRIOR_WEIGHT = 2000
 
 
 def wordlist_path() -> Path:
@@ -113,6 +127,20 @@ def load_shape_table() -> dict[str, tuple[int, int, int]]:
     the key :data:`SHAPE_SYLLABLE_ROW` holds the counts of all syllables together."""
     return {row[0]: (int(row[1]), int(row[2]), int(row[3]))
             for row in _table_rows(SHAPE_TABLE_NAME, SHAPE_TABLE_FORMAT, 4)}
+
+
+@functools.cache
+def load_capitals_table() -> dict[str, tuple[int, int]]:
+    """The shipped capitals table: syllable → (written in capitals, seen), inside lines not in
+    capitals; the key :data:`SHAPE_SYLLABLE_ROW` holds all syllables together."""
+    return {row[0]: (int(row[1]), int(row[2]))
+            for row in _table_rows(CAPITALS_TABLE_NAME, CAPITALS_TABLE_FORMAT, 3)}
+
+
+def capitals_rate(upper: int, seen: int, rate_all: float) -> float:
+    """A syllable's rate of being written in capitals, drawn towards ``rate_all``
+    (:data:`CAPITALS_PRIOR_WEIGHT`)."""
+    return (upper + CAPITALS_PRIOR_WEIGHT * rate_all) / (seen + CAPITALS_PRIOR_WEIGHT)
 
 
 @functools.cache

@@ -50,6 +50,8 @@ from .data_files import (
     SHAPE_SYLLABLE_ROW,
     load_case_table,
     load_name_table,
+    capitals_rate,
+    load_capitals_table,
     load_shape_table,
     shape_of,
 )
@@ -224,6 +226,23 @@ class Restorer:
         return min(0.0, math.log10(unit_p / syllable_p))
 
     @functools.cached_property
+    def _capitals_log(self) -> np.ndarray:
+        """Per unit id, ln of how much more often the unit is written in capitals, inside a line
+        that is not, than syllables are (``vn_repair/data/capitals.tsv``); 0 for units not
+        listed.  "CA" is công an, not "CỦA" with a letter lost: "ca" +3.2, "của" -0.8."""
+        out = np.zeros(len(self.vocab))
+        table = load_capitals_table()
+        if SHAPE_SYLLABLE_ROW not in table:
+            return out
+        upper, seen = table[SHAPE_SYLLABLE_ROW]
+        rate_all = max(upper, 1) / max(seen, 1)
+        for unit, (upper, seen) in table.items():
+            uid = self.word_ids.get(unit)
+            if uid is not None and unit != SHAPE_SYLLABLE_ROW:
+                out[uid] = math.log(capitals_rate(upper, seen, rate_all) / rate_all)
+        return out
+
+    @functools.cached_property
     def strip_index(self) -> dict[str, np.ndarray]:
         """Stripped form → ids of the syllables, and of the other units the model knows written
         with marks ("hđnd", "ôtô", "đắk"), that strip to it
@@ -359,12 +378,13 @@ class Restorer:
         return result
 
     def _candidates(self, word: str, logs: np.ndarray, index: CandidateIndex | None,
-                    stripped: bool, dense: bool = False, code_page_split: bool = False, swaps: bool = True
-                    ) -> tuple[np.ndarray, np.ndarray, str] | None:
+                    stripped: bool, dense: bool = False, code_page_split: bool = False, swaps: bool = True,
+                    capitals: bool = False) -> tuple[np.ndarray, np.ndarray, str] | None:
         """Candidates for a word token under the document's rates: (ids, ln channel scores,
         edit kind), the reading as written first, or None when the word is not open to
         restoration.  Without ``swaps``, a word with marks is open to dropped letters only,
-        not to look-alikes."""
+        not to look-alikes.  With ``capitals`` (a word in capitals in a line that is not), each
+        candidate's odds of being written so count too (:attr:`_capitals_log`)."""
         got = self._options(word, index, stripped, code_page_split)
         if got is None:
             return None
@@ -382,6 +402,8 @@ class Restorer:
         # spin on the other cores (5% of the samples of a whole run, and 10% of its wall time
         # on a busy 2-core machine) for a product of six terms.
         chan = (events * logs).sum(axis=1) + consts
+        if capitals:
+            chan += self._capitals_log[cands]
         score = chan / _LN10 + unigram
         if cands[0] == self.unk_id:
             score[0] = -np.inf  # the <unk> class unigram says nothing about this word; never prune it
@@ -754,7 +776,8 @@ class Restorer:
                            if line_kind[0] and text.isascii() else None)
                 else:
                     got = self._candidates(text, logs, index, line_kind[0], est.drop > DENSE_RATE,
-                                           est.code_page_split, est.lookalike_swaps)
+                                           est.code_page_split, est.lookalike_swaps,
+                                           capitals=not line_kind[1] and len(text) >= 2 and text.isupper() and text.isalpha())
                 if got is None:
                     # A unit of the vocabulary is its own lm_unit (lowercase, NFC, new tone
                     # placement): found without parsing the syllable.
