@@ -193,28 +193,30 @@ def run_measured(cmd: list[str], stdin: bytes | None = None, timeout: float = 36
         t = time.perf_counter()
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
                                 stdout=out, stderr=err, env=env)
+        # A timer kills it on time (from the start: a process that never reads its input would
+        # hold up the write): wait(timeout=...) polls, sleeping up to 50 ms between looks, which
+        # put up to 50 ms into every wall time (cold starts came out in steps of 50 ms).
+        killed = threading.Event()
+
+        def kill() -> None:
+            if proc.poll() is None:
+                killed.set()
+                proc.kill()
+
+        timer = threading.Timer(timeout, kill)
+        timer.start()
         if stdin is not None and proc.stdin is not None:
             try:
                 proc.stdin.write(stdin)
                 proc.stdin.close()
             except BrokenPipeError:
                 pass
-        # A timer kills it on time: wait(timeout=...) polls, sleeping up to 50 ms between looks,
-        # which put up to 50 ms into every wall time (cold starts came out in steps of 50 ms).
-        killed = threading.Event()
-
-        def kill() -> None:
-            killed.set()
-            proc.kill()
-
-        timer = threading.Timer(timeout, kill)
-        timer.start()
         try:
             proc.wait()
         finally:
             timer.cancel()
         wall = time.perf_counter() - t
-        timed_out = killed.is_set()
+        timed_out = killed.is_set() and proc.returncode < 0
         out.seek(0)
         err.seek(0)
         return {

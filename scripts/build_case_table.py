@@ -30,7 +30,7 @@ lost their first letter ("?n ??" for "Ấn Độ") is capitalised as a whole.
 
 The capitals table tells a syllable in capitals inside ordinary text from a damaged word: "CA"
 is công an far more often than "CỦA" with its "Ủ" lost, since "CA" is written in capitals 25
-times as often as syllables are and "của" half as often.  It counts syllables in lines that are
+times as often as syllables are and "của" never.  It counts syllables in lines that are
 neither in capitals (headlines) nor hold two words in capitals side by side (a name in a
 byline): the lines where the restorer uses it.  Rebuilding gives the same
 bytes.
@@ -112,7 +112,7 @@ def count(paths: list[Path], lines_per_file: int) -> Counts:
                             unit = SHAPE_SYLLABLE_ROW if syllable else lm_unit(t.text)
                             shape = shape_of(t.text)
                             shapes.setdefault(unit, [0, 0, 0])[shape] += 1
-                            if syllable and not in_capitals:
+                            if syllable and not in_capitals and len(t.text) >= 2:  # as the restorer
                                 seen[lm_unit(t.text)] += 1
                                 upper[lm_unit(t.text)] += shape == 2
                         if not start and syllable:

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["Edit", "Repaired", "apply_edits", "compose_edits"]
+__all__ = ["Edit", "RawEdit", "Repaired", "apply_edits", "compose_edits", "edit_records", "splice"]
 
 #: An edit as the restoration stage makes it, before it is a record: (offset, before, after,
 #: kind, unrounded confidence).  :func:`vn_repair.repair` splices these into the text as they
@@ -85,7 +85,7 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> str:
     Raises ValueError if an edit does not match the text it claims to replace, or if two edits
     overlap: a list of edits that cannot be applied is a bug worth hearing about.
     """
-    spans = sorted(((e.offset, e.before, e.after) for e in edits), key=_span_order)
+    spans = sorted(((e.offset, e.before, e.after, e) for e in edits), key=_span_order)
     return splice(text, spans)
 
 
@@ -94,19 +94,25 @@ def edit_records(raw: Iterable[RawEdit]) -> list[Edit]:
     return [Edit(offset, before, after, kind, round(conf, 4)) for offset, before, after, kind, conf in raw]
 
 
-def _span_order(span: tuple[int, str, str]) -> tuple[int, int]:
+def _culprit(span: tuple[Any, ...]) -> object:
+    return span[-1] if isinstance(span[-1], Edit) else span
+
+
+def _span_order(span: tuple[int, str, str, Edit]) -> tuple[int, int]:
     return span[0], span[0] + len(span[1])
 
 
-def splice(text: str, spans: Iterable[tuple[int, str, str] | RawEdit]) -> str:
+def splice(text: str, spans: Iterable[tuple[int, str, str] | tuple[int, str, str, Edit] | RawEdit]) -> str:
     """:func:`apply_edits` for (offset, before, after, ...) tuples already in text order
-    (an insertion before a replacement at the same offset), with the same checks."""
+    (an insertion before a replacement at the same offset), with the same checks; an error
+    names the tuple at fault, or the :class:`Edit` it ends with."""
     out: list[str] = []
     pos = 0
-    for offset, before, after, *_ in spans:
+    for span in spans:
+        offset, before, after = span[0], span[1], span[2]
         end = offset + len(before)
         if offset < pos:
-            raise ValueError(f"overlapping edit at offset {offset}: {(offset, before, after)!r}")
+            raise ValueError(f"overlapping edit at offset {offset}: {_culprit(span)!r}")
         if text[offset:end] != before:
             raise ValueError(f"edit at offset {offset} expects {before!r} but the text has {text[offset:end]!r}")
         out.append(text[pos:offset])

@@ -48,10 +48,10 @@ from .channels import (
 from .config import Config, decoder_threads
 from .data_files import (
     SHAPE_SYLLABLE_ROW,
-    load_case_table,
-    load_name_table,
     capitals_rate,
     load_capitals_table,
+    load_case_table,
+    load_name_table,
     load_shape_table,
     shape_of,
 )
@@ -125,6 +125,13 @@ EXACT_BATCH_CELLS = 1_000_000
 FINE_WIDTH = 4
 PRUNE_POSTERIOR = 0.001
 COARSE_ORDER = 3
+# How far a word's odds of being written in capitals (capitals.tsv) may move a reading of a
+# word in capitals alone in a lowercase line, in ln: the table counts news, Wikipedia and law,
+# where such a word is an acronym ("CA") or a name; elsewhere capitals also mark emphasis
+# ("đến VÀ ở lại", stripped: "den VA o lai") and names in photo credits ("Ảnh: D. TRUNG"), so a
+# reading never seen in capitals loses a factor of e at most (the table says up to e**4.8 for
+# "và" and "của"), and one often seen so gains e**3.5 at most.
+CAPITALS_LOG_RANGE = (-1.0, 3.5)
 # How often layout leaves a double space between two words, per gap: a Beta prior (mean 0.02)
 # that each document updates with the double spaces its vanished words do not explain.  The
 # training corpora have their spaces collapsed, so they cannot say; scraped pages vary.
@@ -228,8 +235,9 @@ class Restorer:
     @functools.cached_property
     def _capitals_log(self) -> np.ndarray:
         """Per unit id, ln of how much more often the unit is written in capitals, inside a line
-        that is not, than syllables are (``vn_repair/data/capitals.tsv``); 0 for units not
-        listed.  "CA" is công an, not "CỦA" with a letter lost: "ca" +3.2, "của" -0.8."""
+        that is not, than syllables are (``vn_repair/data/capitals.tsv``), within
+        CAPITALS_LOG_RANGE; 0 for units not listed.  "CA" is công an, not "CỦA" with a letter
+        lost: "ca" +3.2, "của" -1 (-4.8 before the bound)."""
         out = np.zeros(len(self.vocab))
         table = load_capitals_table()
         if SHAPE_SYLLABLE_ROW not in table:
@@ -240,7 +248,7 @@ class Restorer:
             uid = self.word_ids.get(unit)
             if uid is not None and unit != SHAPE_SYLLABLE_ROW:
                 out[uid] = math.log(capitals_rate(upper, seen, rate_all) / rate_all)
-        return out
+        return np.clip(out, *CAPITALS_LOG_RANGE)
 
     @functools.cached_property
     def strip_index(self) -> dict[str, np.ndarray]:
