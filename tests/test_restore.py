@@ -281,6 +281,19 @@ def test_repair_splices_the_restorations_explain_reports():
     assert all(e.confidence == round(e.confidence, 4) for e in explained.edits)
 
 
+@pytest.mark.parametrize("kind", ["sparse", "total", "strip", "placeholder", "ocr", "cp1252-utf8", "nfd"])
+def test_repair_and_repair_and_explain_agree_on_every_damage(kind):
+    # The two paths part after the restorer: repair() splices its tuples, repair_and_explain
+    # makes records and composes them with the normalization's edits.
+    from vn_repair.damage import damage_text
+
+    clean = (Path(__file__).parent / "fixtures" / "lm_tiny.txt").read_text(encoding="utf-8")
+    damaged = damage_text(clean, kind, rate=0.3, seed=5).replace("\n", "\r\n", 3)
+    explained = vn_repair.repair_and_explain(damaged)
+    assert vn_repair.repair(damaged) == explained.text != damaged
+    assert apply_edits(damaged, explained.edits) == explained.text
+
+
 def test_apply_edits_and_splice_refuse_what_cannot_apply():
     from vn_repair.edits import Edit, apply_edits, splice
 
