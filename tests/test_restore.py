@@ -415,6 +415,23 @@ def test_double_spaces_of_layout_are_left_alone():
     assert out == doc.replace("xây  dng", "xây  dựng")
 
 
+def test_where_every_droppable_letter_is_lost_the_language_says_how_many_words_vanished():
+    # With total loss no "ở" is left to count the vanished ones from (intact / (1 - p) is 0),
+    # and every double space of a long document read as layout: a whole PDF kept its gaps.
+    # How often such words occur among syllables (about 0.4%) says how many could vanish.
+    from vn_repair.estimate import DamageEstimate
+    from vn_repair.restore import get_restorer
+
+    r = get_restorer()
+    text = " ".join(["quân đội Syria tăng cường"] * 5000) + "  Syria" * 60  # 60 double spaces
+    gaps = text.count(" ") - text.count("  ")  # 25,059
+    total = r._layout_gap_rate(text, 60, DamageEstimate(drop=1.0))
+    assert total == pytest.approx(1 / (gaps + 50))  # no layout gap left: the prior's alone
+    # Where few letters are lost the intact words count as before, and the doubles stay layout.
+    sparse = r._layout_gap_rate(text, 60, DamageEstimate(drop=0.05))
+    assert sparse > 50 / (gaps + 50)
+
+
 def test_an_abbreviation_written_unlike_itself_is_a_damaged_word():
     # "dn" is a unit the model knows (the acronym DN), but written "DN" almost always: in
     # lowercase, in running text, it is "dồn" with a letter lost (vn_repair/data/shapes.tsv).

@@ -658,15 +658,25 @@ class Restorer:
 
     def _layout_gap_rate(self, text: str, double: int, est: DamageEstimate) -> float:
         """How often this document's layout leaves a double space between words: the double
-        spaces less those its vanished words explain (as many as its intact one-letter words
-        that can vanish, times the odds of their letter being dropped), with the prior
-        LAYOUT_GAP_PRIOR."""
+        spaces less those its vanished words explain, with the prior LAYOUT_GAP_PRIOR.  The
+        words that could vanish are counted from those left intact (intact / (1 - p)), or,
+        where nearly all vanish and the intact ones say little, from how often such words
+        occur among syllables in the corpora; times the odds p of their letter being dropped."""
         p = min(est.drop, 0.999)
         intact = len(self._vanishing_re.findall(text)) if self.vanishing_ids.size else 0
-        layout = max(0.0, double - intact * p / (1.0 - p))
-        a, b = LAYOUT_GAP_PRIOR
         gaps = text.count(" ") - text.count("  ")  # runs of spaces (exact up to two)
+        could_vanish = max(intact / (1.0 - p), gaps * self._vanishing_share)
+        layout = max(0.0, double - could_vanish * p)
+        a, b = LAYOUT_GAP_PRIOR
         return (layout + a) / (max(gaps, double) + a + b)
+
+    @functools.cached_property
+    def _vanishing_share(self) -> float:
+        """The share of syllables in the corpora that are words which can vanish ("ở": 0.5%)."""
+        if not self.vanishing_ids.size or not len(self.syllable_ids):
+            return 0.0
+        return float(np.sum(10.0 ** self.unigram[self.vanishing_ids])
+                     / np.sum(10.0 ** self.unigram[np.asarray(self.syllable_ids)]))
 
     @functools.cached_property
     def _vanishing_re(self) -> re.Pattern[str]:
