@@ -113,8 +113,9 @@ def count(paths: list[Path], lines_per_file: int) -> Counts:
                             shape = shape_of(t.text)
                             shapes.setdefault(unit, [0, 0, 0])[shape] += 1
                             if syllable and not in_capitals and len(t.text) >= 2:  # as the restorer
-                                seen[lm_unit(t.text)] += 1
-                                upper[lm_unit(t.text)] += shape == 2
+                                key = lm_unit(t.text)
+                                seen[key] += 1
+                                upper[key] += shape == 2
                         if not start and syllable:
                             key = (lm_unit(t.text), _next_context(tokens, i))
                             totals[key] += 1

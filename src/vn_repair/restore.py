@@ -672,7 +672,8 @@ class Restorer:
 
     @functools.cached_property
     def _vanishing_share(self) -> float:
-        """The share of syllables in the corpora that are words which can vanish ("ở": 0.5%)."""
+        """The share of syllables in the corpora that are words which can vanish (0.4%, "ở"
+        most of them)."""
         if not self.vanishing_ids.size or not len(self.syllable_ids):
             return 0.0
         return float(np.sum(10.0 ** self.unigram[self.vanishing_ids])
@@ -795,7 +796,7 @@ class Restorer:
                 else:
                     got = self._candidates(text, logs, index, line_kind[0], est.drop > DENSE_RATE,
                                            est.code_page_split, est.lookalike_swaps,
-                                           capitals=not line_kind[1] and len(text) >= 2 and text.isupper() and text.isalpha())
+                                           capitals=not line_kind[1] and shape_of(text) == 2 and text.isalpha())
                 if got is None:
                     # A unit of the vocabulary is its own lm_unit (lowercase, NFC, new tone
                     # placement): found without parsing the syllable.
