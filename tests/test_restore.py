@@ -781,3 +781,26 @@ def test_a_long_text_without_marks_is_english_or_stripped_not_misread():
              "phố tiếp tục rà soát quỹ đất dành cho nhà ở xã hội trong thời gian tới.\n")
     ascii_only = damage_text(clean, "drop-any", rate=1.0)
     assert ascii_only.isascii() and vn_repair.repair(ascii_only) != ascii_only
+
+
+def test_a_stray_marked_letter_or_a_clean_line_leaves_a_stripped_text_stripped():
+    # Lines without marks explain their own non-words: the evidence of other damage is the
+    # other lines.  One stray letter ("Ð", a look-alike of "Đ") or one clean line once made a
+    # stripped text read as one that lost every letter of the block and misread the rest.
+    from vn_repair.config import Config
+    from vn_repair.damage import damage_text
+    from vn_repair.estimate import get_lexicon
+
+    clean = ("Theo báo cáo của Bộ Xây dựng, trong năm nay cả nước đã xây dựng thêm nhiều nhà ở xã hội.\n"
+             "Nhiều địa phương đã đẩy nhanh tiến độ giải phóng mặt bằng để các dự án sớm được triển khai.\n"
+             "Bộ cũng đề nghị các tỉnh, thành phố tiếp tục rà soát quỹ đất dành cho nhà ở xã hội.\n"
+             "Người lao động tại các khu công nghiệp mong sớm có chỗ ở ổn định với giá hợp lý.\n")
+    stripped = damage_text(clean, "strip") * 3
+    lexicon = get_lexicon(None)
+    with_stray = stripped + "Ðoan Van Minh\n"
+    with_clean = stripped + "Ông cho biết thêm rằng các dự án mới sẽ sớm được khởi công.\n"
+    for doc in (stripped, with_stray, with_clean):
+        est = lexicon.estimate(doc, Config())
+        assert (est.drop, est.lookalike) == (0.0, 0.0), est.evidence
+        assert vn_repair.repair(doc).startswith(vn_repair.repair(stripped))
+    assert vn_repair.repair(stripped).startswith(clean)

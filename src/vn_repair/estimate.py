@@ -207,7 +207,23 @@ class Lexicon:
         allowed = _allowed_channels(config)
         # Counting distinct space-separated chunks is much faster than tokenizing, and enough
         # for an estimate: punctuation is trimmed from the ends of each distinct chunk.
-        chunks = text.split()
+        stripped: set[int] = set()
+        if "strip" in allowed:
+            # The strip index is built only if some line passes the cheap screens.
+            stripped = _stripped_lines(text, lambda: self.stripped_forms)
+        # Lines without marks explain their own non-words ("nguoi", "nhieu") and have no marks
+        # to count: the evidence of other damage is the other lines.  So a stray marked letter
+        # ("Ð", "café") or one clean line does not make a stripped text read as one that lost
+        # every letter of the block (and misread the rest).
+        seen = text if not stripped else "\n".join(
+            line for n, line in enumerate(text.split("\n")) if n not in stripped)
+        chunks = seen.split()
+        # Clean text's rare non-words are counted against all of it, as before.
+        words = len(chunks) if seen is text else len(text.split())
+        # In a text mostly without marks, the other lines lost theirs too, but are too short to
+        # tell ("Anh: Huu Thang"): there a word without marks is no evidence of other damage.
+        # (Not in OCR output with a line or two that reads as stripped: "nuoc" is a look-alike.)
+        mostly_stripped = 2 * len(chunks) < words
         # Membership alone, without the drop index (0.1 s to build) unless it is there already:
         # clean text has only a few hundred distinct rare non-words to ask about.
         drop_index: CandidateIndex | DropForms | None = None
@@ -215,7 +231,7 @@ class Lexicon:
             drop_index = self._indexes.get(frozenset({"drop"})) or self.drop_forms
         # Letters by UTF-8 lead bytes: U+1EA0..U+1EF9 is E1 BA xx / E1 BB xx; the other marked
         # letters (U+00C0..U+01BF) lead with C3..C6, capitals as well as small letters.
-        raw = text.encode("utf-8", "surrogatepass")
+        raw = seen.encode("utf-8", "surrogatepass")
         kept_block = raw.count(b"\xe1\xba") + raw.count(b"\xe1\xbb")
         kept_marked = raw.count(b"\xc3") + raw.count(b"\xc4") + raw.count(b"\xc5") + raw.count(b"\xc6")
         unaccented_text = kept_block + kept_marked <= 0.01 * len(chunks)
@@ -241,6 +257,8 @@ class Lexicon:
             # Ordinary words include abbreviations and foreign words that clean text uses too.
             if w in ordinary or not w.isalpha() or is_valid_syllable(w):
                 continue
+            if mostly_stripped and w.isascii() and w in self.stripped_forms:
+                continue
             suspects.add(chunk)
         nonword_drop = 0
         # Lowercase non-words no drop explains: look-alike misreadings, or typos.  (Capitalised
@@ -260,17 +278,17 @@ class Lexicon:
         # then, nor the index for it (0.15 s).  (The one other reader of the count, the
         # foreign-span search, runs only in a text with a marked letter, which this rules out.)
         unmarked = (not kept_block + kept_marked and len(chunks) >= NO_MARKS_MIN_WORDS
-                    and not _NONASCII_LETTER_RE.search(text))
+                    and not _NONASCII_LETTER_RE.search(seen))
         nonword_la = 0
-        background = BACKGROUND_NONWORDS * len(chunks)
+        background = BACKGROUND_NONWORDS * words
         best_fit = False
         unexplained = sum(n for _, n in others)
         foreign: list[tuple[int, int]] = []
         if "lookalike" in allowed and not unmarked and unexplained >= LOOKALIKE_MIN_EVIDENCE \
-                and unexplained > max(background, LOOKALIKE_BACKGROUND * len(chunks)):
+                and unexplained > max(background, LOOKALIKE_BACKGROUND * words):
             la_index = self.index(frozenset({"drop", "lookalike"}))
             nonword_la = sum(n for w, n in others if w in la_index)
-        if (nonword_la or nonword_drop > background) and _NONASCII_LETTER_RE.search(text) \
+        if (nonword_la or nonword_drop > background) and _NONASCII_LETTER_RE.search(seen) \
                 and _ASCII_STRETCH_RE.search(text):
             # English inside Vietnamese ("it is what it is") reads as damage: "it" for "ít",
             # "that" for "thật", "git" for "giết".  Its stretches are kept, and are no evidence.
@@ -305,10 +323,6 @@ class Lexicon:
             # stripped, and its "?" are question marks after unaccented words ("khong?").
             best_fit = (horned <= 0.05 * placeholders and initial <= BEST_FIT_INITIAL_SHARE * placeholders
                         and kept_marked >= 0.2 * placeholders)
-        stripped: set[int] = set()
-        if "strip" in allowed:
-            # The strip index is built only if some line passes the cheap screens.
-            stripped = _stripped_lines(text, lambda: self.stripped_forms)
         a, b = RATE_PRIOR
         # Clean text has a few rare non-words too (typos, unlisted names): below this background
         # the document is taken as undamaged, which keeps clean text byte for byte and fast.
