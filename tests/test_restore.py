@@ -804,3 +804,20 @@ def test_a_stray_marked_letter_or_a_clean_line_leaves_a_stripped_text_stripped()
         assert (est.drop, est.lookalike) == (0.0, 0.0), est.evidence
         assert vn_repair.repair(doc).startswith(vn_repair.repair(stripped))
     assert vn_repair.repair(stripped).startswith(clean)
+
+
+def test_a_one_letter_word_in_a_headline_is_restored_in_capitals():
+    # A word of one letter has no case of its own to pass on: in a line in capitals it is in
+    # capitals ("QUYT ĐNH V VIC": "VỀ", not "Về"), and so is a word that vanished there.
+    # Beside an acronym in a lowercase line it stays as it was: "Sở GD-ĐT", "ở TP. HCM".
+    from vn_repair.damage import damage_text
+
+    clean = ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+             "QUYẾT ĐỊNH VỀ VIỆC BAN HÀNH QUY CHẾ TỔ CHỨC VÀ HOẠT ĐỘNG CỦA HỘI ĐỒNG\n"
+             "Căn cứ Luật Tổ chức chính phủ ngày 19 tháng 6 năm 2015 về việc tổ chức bộ máy.\n"
+             "CHƯƠNG TRÌNH NHẰM CỦNG CỐ NIỀM TIN CỦA THẾ HỆ TRẺ\n"
+             "NHÀ Ở XÃ HỘI CHO NGƯỜI THU NHẬP THẤP Ở CÁC ĐÔ THỊ LỚN\n"
+             "Sở GD-ĐT cho biết số học sinh lớp 10 ở TP. HCM năm nay tăng mạnh so với năm trước.\n")
+    damaged = damage_text(clean, "total")
+    assert " V VIC " in damaged and "THP  CÁC" in damaged and "S GD-ĐT" in damaged
+    assert vn_repair.repair(damaged) == clean

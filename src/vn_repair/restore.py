@@ -19,6 +19,7 @@ document's tone-mark placement; punctuation and spacing are never touched.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import itertools
 import math
@@ -471,8 +472,13 @@ class Restorer:
         foreign_words: dict[str, object] = {}
         lines = text.split("\n")
         hard_wrapped = _hard_wrapped(lines)
+        # (start, end) of each line in capitals, where a one-letter word is in capitals too.
+        caps_lines: list[tuple[int, int]] = []
         for line_no, line in enumerate(lines):
-            line_kind = (line_no in stripped_lines, _is_caps_line(line) or line_no in caps_runs)
+            in_capitals = _is_caps_line(line)
+            if in_capitals:
+                caps_lines.append((pos, pos + len(line)))
+            line_kind = (line_no in stripped_lines, in_capitals or line_no in caps_runs)
             cache = caches.setdefault(line_kind, {})
             # Most lines have neither: None spares a call per chunk.
             line_runs = _Spans(runs_by_line[line_no]) if line_no in runs_by_line else None
@@ -587,6 +593,9 @@ class Restorer:
                 else:  # the placement the damage shows, else the document's
                     out = _render(_spelling(word, slot.text, style or "new"), slot.text, "new")
                 rendered[(word, slot.text)] = out
+            if len(slot.text) == 1 and len(out) > 1 and caps_lines and not slot.text.islower() \
+                    and _within(caps_lines, slot.start):
+                out = out.upper()  # a headline, "QUYT ĐNH V VIC": "VỀ", not "Về"
             restored[slot.start] = (slot, word, out, conf)
             letter = slot.text[:1]
             # Lost, not misread or stripped: "d" for "đ" and "u" for "ư" keep their case.
@@ -596,7 +605,7 @@ class Restorer:
         # Words that vanished whole go back first: a word after one put back at the start of a
         # sentence no longer starts it.
         if gaps:
-            edits.extend(self._fill_gaps(text, gaps, chosen, est, threshold))
+            edits.extend(self._fill_gaps(text, gaps, chosen, est, threshold, caps_lines))
         inserted_before = {e[0] + 1 for e in edits}
         # The word's first letter itself was lost ("Ảnh" → "nh", "ông" → "?ng"), and its case
         # with it: decided in text order, so that a word before it is final.
@@ -691,13 +700,14 @@ class Restorer:
         return re.compile(f"(?<![^\\W\\d_])(?:{body})(?![^\\W\\d_])")
 
     def _fill_gaps(self, text: str, gaps: list[tuple[int, list[int | _Slot], int, bool]], chosen: dict[int, int],
-                   est: DamageEstimate, threshold: float) -> list[RawEdit]:
+                   est: DamageEstimate, threshold: float, caps_lines: list[tuple[int, int]]) -> list[RawEdit]:
         """Words that vanished whole: a one-letter word made only of a dropped letter ("ở")
         leaves a double space, or one space at the start of a line.  Layout leaves those too,
         so a word is put back only where the model finds it far likelier than the gap, weighed
         by the drop rate against how often this document's layout leaves one (double spaces
         and indented lines apart).  At the start of a sentence only before a lowercase word,
-        and in capitals."""
+        and capitalised; in a line in capitals, in capitals (``caps_lines``: (start, end) of
+        each)."""
         vanishing = self.vanishing_ids
         if not vanishing.size:
             return []
@@ -761,7 +771,9 @@ class Restorer:
             posterior = 1.0 / (1.0 + math.exp(-g)) if g > -50 else 0.0
             if posterior >= max(threshold, 0.5):
                 word = self.vocab[int(vanishing[b])]
-                if sentence_start:
+                if caps_lines and _within(caps_lines, offset):
+                    word = word.upper()  # a headline, "THU NHP THP  CÁC": "Ở"
+                elif sentence_start:
                     word = word[:1].upper() + word[1:]
                 out.append((offset, "", word, "dropped-letter", posterior))
         return out
@@ -1470,6 +1482,12 @@ def _next_case(text: str, end: int) -> str:
         return "other"
     nxt = text[end + 1 : end + 2]
     return "cap" if nxt.isupper() else "low" if nxt.islower() else "other"
+
+
+def _within(spans: list[tuple[int, int]], offset: int) -> bool:
+    """Whether ``offset`` lies in one of ``spans`` (sorted, disjoint (start, end) pairs)."""
+    i = bisect.bisect_right(spans, (offset, math.inf)) - 1
+    return i >= 0 and offset <= spans[i][1]
 
 
 def _render(word: str, template: str, style: Literal["old", "new"]) -> str:
