@@ -821,3 +821,21 @@ def test_a_one_letter_word_in_a_headline_is_restored_in_capitals():
     damaged = damage_text(clean, "total")
     assert " V VIC " in damaged and "THP  CÁC" in damaged and "S GD-ĐT" in damaged
     assert vn_repair.repair(damaged) == clean
+
+
+def test_short_lines_of_a_stripped_text_are_stripped_too():
+    # Lines of one to three words are too short to read as stripped alone; in a text mostly
+    # without marks, those made of syllables' stripped forms lost theirs too (a heading, a
+    # caption).  One with a word that is no such form stays as written.
+    from vn_repair.damage import damage_text
+
+    body = ("Theo báo cáo của Bộ Xây dựng, trong năm nay cả nước đã xây dựng thêm nhiều nhà ở xã hội.\n"
+            "Nhiều địa phương đã đẩy nhanh tiến độ giải phóng mặt bằng để các dự án sớm được triển khai.\n"
+            "Bộ cũng đề nghị các tỉnh, thành phố tiếp tục rà soát quỹ đất dành cho nhà ở xã hội.\n")
+    clean = "QUỐC HỘI\n" + body + "Ảnh: Hữu Thắng\n" + body
+    damaged = damage_text(clean, "strip") + "Nguon: Reuters\n"
+    out = vn_repair.repair(damaged).split("\n")
+    assert out[0] == "QUỐC HỘI" and out[4] == "Ảnh: Hữu Thắng"
+    assert out[-2] == "Nguon: Reuters"  # "reuters" is no syllable's stripped form
+    # A short unaccented line in a text with marks is left alone.
+    assert vn_repair.repair(body + "Anh em\n") == body + "Anh em\n"

@@ -215,15 +215,24 @@ class Lexicon:
         # to count: the evidence of other damage is the other lines.  So a stray marked letter
         # ("Ð", "café") or one clean line does not make a stripped text read as one that lost
         # every letter of the block (and misread the rest).
-        seen = text if not stripped else "\n".join(
-            line for n, line in enumerate(text.split("\n")) if n not in stripped)
+        seen = text
+        mostly_stripped = False
+        if stripped:
+            lines = text.split("\n")
+            # Clean text's rare non-words are counted against all of it, as before.
+            words = len(text.split())
+            # In a text mostly without marks, the other lines lost theirs too, but are too
+            # short to tell ("QUOC HOI", "Anh: Huu Thang"): those of syllables' stripped forms
+            # are stripped lines too, and elsewhere a word without marks is no evidence of
+            # other damage.  (Not in OCR output with a line or two that reads as stripped:
+            # "nuoc" is a look-alike there.)
+            mostly_stripped = 2 * sum(len(lines[n].split()) for n in stripped) > words
+            if mostly_stripped:
+                stripped |= _short_stripped_lines(lines, stripped, self.stripped_forms)
+            seen = "\n".join(line for n, line in enumerate(lines) if n not in stripped)
         chunks = seen.split()
-        # Clean text's rare non-words are counted against all of it, as before.
-        words = len(chunks) if seen is text else len(text.split())
-        # In a text mostly without marks, the other lines lost theirs too, but are too short to
-        # tell ("Anh: Huu Thang"): there a word without marks is no evidence of other damage.
-        # (Not in OCR output with a line or two that reads as stripped: "nuoc" is a look-alike.)
-        mostly_stripped = 2 * len(chunks) < words
+        if seen is text:
+            words = len(chunks)
         # Membership alone, without the drop index (0.1 s to build) unless it is there already:
         # clean text has only a few hundred distinct rare non-words to ask about.
         drop_index: CandidateIndex | DropForms | None = None
@@ -658,6 +667,19 @@ def _count_placeholders(text: str) -> int:
             n += 1
         i = text.find("?", i + 1)
     return n
+
+
+def _short_stripped_lines(lines: list[str], stripped: Container[int], forms: Container[str]) -> set[int]:
+    """Lines (by number) outside ``stripped`` of one to three words, each of ASCII letters and
+    the stripped form of a syllable (``forms``): a heading or a caption of a stripped text."""
+    out: set[int] = set()
+    for n, line in enumerate(lines):
+        if n in stripped:
+            continue
+        words = _WORD_RE.findall(line)
+        if 0 < len(words) < 4 and all(w.isascii() and w.lower() in forms for w in words):
+            out.add(n)
+    return out
 
 
 def _stripped_lines(text: str, strip_index: Callable[[], Container[str]]) -> set[int]:
