@@ -839,3 +839,20 @@ def test_short_lines_of_a_stripped_text_are_stripped_too():
     assert out[-2] == "Nguon: Reuters"  # "reuters" is no syllable's stripped form
     # A short unaccented line in a text with marks is left alone.
     assert vn_repair.repair(body + "Anh em\n") == body + "Anh em\n"
+
+
+def test_stripped_lines_beside_other_damage_leave_its_evidence_alone():
+    # A line with lost letters among stripped ones is still repaired: its own non-words are
+    # the evidence ("kt", "thiu"), whatever the stripped lines say.
+    doc = ("Gio day, cam tren tay quyen sach do chinh me mua tang, co be khong giau duoc niem vui.\n"
+           "Giáo sĩ n Đ b kt ti hãm hip thiu n 16 tui\n")
+    assert vn_repair.repair(doc).split("\n")[1] == "Giáo sĩ Ấn Độ bị kết tội hãm hiếp thiếu nữ 16 tuổi"
+    # A long text without marks outside its stripped lines shows no lost letters on one
+    # non-word: "khng" stays (it could be "không" or "khủng").
+    doc = ("Nhieu dia phuong da day nhanh tien do giai phong mat bang de cac du an som duoc trien khai.\n" * 3
+           + "Nguoi lao dong tai cac khu cong nghiep mong som co cho o on dinh voi gia hop ly.\n" * 3
+           + "Lien he: khng\n")
+    assert vn_repair.repair(doc).endswith("Lien he: khng\n")
+    # A line with one stray marked letter is a stripped line too.
+    doc = "Ðoan Van Minh Vao thoi diem nay nam ngoai, tro dua nay cung da den day.\n"
+    assert vn_repair.repair(doc).endswith(" Vào thời điểm này năm ngoái, trò đùa này cũng đã đến đây.\n")

@@ -61,8 +61,9 @@ BLOCK_SHARE = 0.51
 NONWORD_SHARE = 0.31
 # A line reads as stripped when this share of its words are the stripped form of a syllable.
 STRIPPED_SHARE = 0.8
-# A text of this many words or more without one mark shows no misread letters, and dropped
-# ones only with a non-word that dropping explains in this share of its words (English: 0.3%).
+# A text of this many words or more without one mark (outside its stripped lines) shows no
+# misread letters, and dropped ones only with a non-word that dropping explains in this share
+# of its words (English: 0.3%).
 NO_MARKS_MIN_WORDS = 50
 NO_MARKS_DROP_SHARE = 0.05
 # Inside a line with marks, a run of this many words in a row, each the stripped form of a
@@ -223,9 +224,7 @@ class Lexicon:
             words = len(text.split())
             # In a text mostly without marks, the other lines lost theirs too, but are too
             # short to tell ("QUOC HOI", "Anh: Huu Thang"): those of syllables' stripped forms
-            # are stripped lines too, and elsewhere a word without marks is no evidence of
-            # other damage.  (Not in OCR output with a line or two that reads as stripped:
-            # "nuoc" is a look-alike there.)
+            # are stripped lines too.
             mostly_stripped = 2 * sum(len(lines[n].split()) for n in stripped) > words
             if mostly_stripped:
                 stripped |= _short_stripped_lines(lines, stripped, self.stripped_forms)
@@ -266,8 +265,6 @@ class Lexicon:
             # Ordinary words include abbreviations and foreign words that clean text uses too.
             if w in ordinary or not w.isalpha() or is_valid_syllable(w):
                 continue
-            if mostly_stripped and w.isascii() and w in self.stripped_forms:
-                continue
             suspects.add(chunk)
         nonword_drop = 0
         # Lowercase non-words no drop explains: look-alike misreadings, or typos.  (Capitalised
@@ -286,7 +283,7 @@ class Lexicon:
         # A long text without a mark misread none (below): its look-alike count is not needed
         # then, nor the index for it (0.15 s).  (The one other reader of the count, the
         # foreign-span search, runs only in a text with a marked letter, which this rules out.)
-        unmarked = (not kept_block + kept_marked and len(chunks) >= NO_MARKS_MIN_WORDS
+        unmarked = (not kept_block + kept_marked and words >= NO_MARKS_MIN_WORDS
                     and not _NONASCII_LETTER_RE.search(seen))
         nonword_la = 0
         background = BACKGROUND_NONWORDS * words
@@ -339,12 +336,12 @@ class Lexicon:
             nonword_drop = 0
         if nonword_la <= background:
             nonword_la = 0
-        if not kept_block + kept_marked and len(chunks) >= NO_MARKS_MIN_WORDS:
+        if not kept_block + kept_marked and words >= NO_MARKS_MIN_WORDS:
             # A long text without a single mark misread none: it is stripped (its lines tell,
             # below), or lost every marked letter (text encoded to ASCII ignoring errors: "Vit
             # Nam", a non-word every few words), or another language ("that" is no "thát").
             nonword_la = 0
-            if nonword_drop < NO_MARKS_DROP_SHARE * len(chunks):
+            if nonword_drop < NO_MARKS_DROP_SHARE * words:
                 nonword_drop = 0
         dropped = nonword_drop / NONWORD_SHARE
         # Block letters now written "?" were not dropped: they count with the kept ones.
@@ -683,9 +680,9 @@ def _short_stripped_lines(lines: list[str], stripped: Container[int], forms: Con
 
 
 def _stripped_lines(text: str, strip_index: Callable[[], Container[str]]) -> set[int]:
-    """Lines (by number) that read as Vietnamese with its marks stripped: enough words, almost
-    none marked, and most of them the stripped form of a known syllable (``strip_index()``,
-    asked for only when a line gets that far)."""
+    """Lines (by number) that read as Vietnamese with its marks stripped: enough words, one
+    marked letter at most or almost none, and most of them the stripped form of a known
+    syllable (``strip_index()``, asked for only when a line gets that far)."""
     out: set[int] = set()
     for n, line in enumerate(text.split("\n")):
         # Cheap screen first: UTF-8 bytes beyond one per character count the marked letters.
@@ -702,8 +699,8 @@ def _stripped_lines(text: str, strip_index: Callable[[], Container[str]]) -> set
         if len(words) < 4:
             continue
         marked = len(_NONASCII_LETTER_RE.findall(line))
-        if marked > 0.05 * len(words):
-            continue
+        if marked > max(1, 0.05 * len(words)):
+            continue  # one stray letter ("Ðoan Van Minh", "Pokémon") is no line with marks
         index = strip_index()
         syllables = sum(1 for w in words if w.lower() in index)
         if syllables >= STRIPPED_SHARE * len(words):
