@@ -217,7 +217,6 @@ class Lexicon:
         # ("Ð", "café") or one clean line does not make a stripped text read as one that lost
         # every letter of the block (and misread the rest).
         seen = text
-        mostly_stripped = False
         if stripped:
             lines = text.split("\n")
             # Clean text's rare non-words are counted against all of it, as before.
@@ -225,8 +224,7 @@ class Lexicon:
             # In a text mostly without marks, the other lines lost theirs too, but are too
             # short to tell ("QUOC HOI", "Anh: Huu Thang"): those of syllables' stripped forms
             # are stripped lines too.
-            mostly_stripped = 2 * sum(len(lines[n].split()) for n in stripped) > words
-            if mostly_stripped:
+            if 2 * sum(len(lines[n].split()) for n in stripped) > words:
                 stripped |= _short_stripped_lines(lines, stripped, self.stripped_forms)
             seen = "\n".join(line for n, line in enumerate(lines) if n not in stripped)
         chunks = seen.split()

@@ -1485,7 +1485,8 @@ def _next_case(text: str, end: int) -> str:
 
 
 def _within(spans: list[tuple[int, int]], offset: int) -> bool:
-    """Whether ``offset`` lies in one of ``spans`` (sorted, disjoint (start, end) pairs)."""
+    """Whether ``offset`` lies in one of ``spans`` (sorted, disjoint (start, end) pairs), its
+    end included (a word put back at the end of a line)."""
     i = bisect.bisect_right(spans, (offset, math.inf)) - 1
     return i >= 0 and offset <= spans[i][1]
 
