@@ -856,3 +856,17 @@ def test_stripped_lines_beside_other_damage_leave_its_evidence_alone():
     # A line with one stray marked letter is a stripped line too.
     doc = "Ðoan Van Minh Vao thoi diem nay nam ngoai, tro dua nay cung da den day.\n"
     assert vn_repair.repair(doc).endswith(" Vào thời điểm này năm ngoái, trò đùa này cũng đã đến đây.\n")
+
+
+def test_lines_with_names_in_a_stripped_text_are_stripped_too():
+    # Where stripped lines hold most of the words, a line with names and foreign words in
+    # between needs half of its words to be syllables' stripped forms, not four in five; a
+    # line of English does not have them.
+    from vn_repair.damage import damage_text
+
+    body = ("Theo báo cáo của Bộ Xây dựng, trong năm nay cả nước đã xây dựng thêm nhiều nhà ở xã hội.\n"
+            "Nhiều địa phương đã đẩy nhanh tiến độ giải phóng mặt bằng để các dự án sớm được triển khai.\n")
+    clean = body + "Quân đội Philippines tại thành phố Marawi.\n" + body
+    english = "Read more about it in the link below.\n"
+    out = vn_repair.repair(damage_text(clean, "strip") + english)
+    assert out == clean + english

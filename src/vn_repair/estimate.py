@@ -59,8 +59,10 @@ BLOCK_SHARE = 0.51
 # uses too and are not counted.  Measured with the default model on vietnews dev at drop rates
 # 0.01, 0.05 and 0.15: 0.315, 0.311, 0.308.
 NONWORD_SHARE = 0.31
-# A line reads as stripped when this share of its words are the stripped form of a syllable.
+# A line reads as stripped when this share of its words are the stripped form of a syllable;
+# in a text whose stripped lines hold most of its words, the second share will do.
 STRIPPED_SHARE = 0.8
+STRIPPED_SHARE_AMONG_STRIPPED = 0.5
 # A text of this many words or more without one mark (outside its stripped lines) shows no
 # misread letters, and dropped ones only with a non-word that dropping explains in this share
 # of its words (English: 0.3%).
@@ -222,10 +224,9 @@ class Lexicon:
             # Clean text's rare non-words are counted against all of it, as before.
             words = len(text.split())
             # In a text mostly without marks, the other lines lost theirs too, but are too
-            # short to tell ("QUOC HOI", "Anh: Huu Thang"): those of syllables' stripped forms
-            # are stripped lines too.
+            # short to tell ("QUOC HOI", "Anh: Huu Thang") or hold names and foreign words.
             if 2 * sum(len(lines[n].split()) for n in stripped) > words:
-                stripped |= _short_stripped_lines(lines, stripped, self.stripped_forms)
+                stripped |= _more_stripped_lines(lines, stripped, self.stripped_forms)
             seen = "\n".join(line for n, line in enumerate(lines) if n not in stripped)
         chunks = seen.split()
         if seen is text:
@@ -664,15 +665,20 @@ def _count_placeholders(text: str) -> int:
     return n
 
 
-def _short_stripped_lines(lines: list[str], stripped: Container[int], forms: Container[str]) -> set[int]:
-    """Lines (by number) outside ``stripped`` of one to three words, each of ASCII letters and
-    the stripped form of a syllable (``forms``): a heading or a caption of a stripped text."""
+def _more_stripped_lines(lines: list[str], stripped: Container[int], forms: Container[str]) -> set[int]:
+    """Lines (by number) outside ``stripped`` that read as stripped in a text mostly stripped:
+    words of ASCII letters, and of one to three words each the stripped form of a syllable
+    (``forms``: a heading, a caption), or longer with STRIPPED_SHARE_AMONG_STRIPPED of them such
+    forms (names and foreign words in between: "Quan doi Philippines tai thanh pho Marawi")."""
     out: set[int] = set()
     for n, line in enumerate(lines):
         if n in stripped:
             continue
         words = _WORD_RE.findall(line)
-        if 0 < len(words) < 4 and all(w.isascii() and w.lower() in forms for w in words):
+        if not words or not all(w.isascii() for w in words):
+            continue
+        known = sum(1 for w in words if w.lower() in forms)
+        if known == len(words) if len(words) < 4 else known >= STRIPPED_SHARE_AMONG_STRIPPED * len(words):
             out.add(n)
     return out
 
