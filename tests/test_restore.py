@@ -870,3 +870,14 @@ def test_lines_with_names_in_a_stripped_text_are_stripped_too():
     english = "Read more about it in the link below.\n"
     out = vn_repair.repair(damage_text(clean, "strip") + english)
     assert out == clean + english
+
+
+def test_english_lines_in_a_stripped_text_are_kept():
+    # A line of English among stripped lines has few stripped forms among its lowercase words,
+    # even where half of all its words are such forms ("he", "to", "be", "cup").
+    from vn_repair.damage import damage_text
+
+    body = ("Theo báo cáo của Bộ Xây dựng, trong năm nay cả nước đã xây dựng thêm nhiều nhà ở xã hội.\n"
+            "Nhiều địa phương đã đẩy nhanh tiến độ giải phóng mặt bằng để các dự án sớm được triển khai.\n") * 2
+    english = "He said: to be or not to be, that is the question.\nCan I have a cup of tea, please?\n"
+    assert vn_repair.repair(damage_text(body, "strip") + english) == body + english

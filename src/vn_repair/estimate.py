@@ -669,7 +669,8 @@ def _more_stripped_lines(lines: list[str], stripped: Container[int], forms: Cont
     """Lines (by number) outside ``stripped`` that read as stripped in a text mostly stripped:
     words of ASCII letters, and of one to three words each the stripped form of a syllable
     (``forms``: a heading, a caption), or longer with STRIPPED_SHARE_AMONG_STRIPPED of them such
-    forms (names and foreign words in between: "Quan doi Philippines tai thanh pho Marawi")."""
+    forms and STRIPPED_SHARE of the lowercase ones (names in between: "Quan doi Philippines tai
+    thanh pho Marawi")."""
     out: set[int] = set()
     for n, line in enumerate(lines):
         if n in stripped:
@@ -678,7 +679,15 @@ def _more_stripped_lines(lines: list[str], stripped: Container[int], forms: Cont
         if not words or not all(w.isascii() for w in words):
             continue
         known = sum(1 for w in words if w.lower() in forms)
-        if known == len(words) if len(words) < 4 else known >= STRIPPED_SHARE_AMONG_STRIPPED * len(words):
+        if len(words) < 4:
+            if known == len(words):
+                out.add(n)
+            continue
+        # Names aside, the words are as in any stripped line: English has too few such forms
+        # among its lowercase words ("He said: to be or not to be").
+        lower = [w for w in words if w.islower()]
+        if known >= STRIPPED_SHARE_AMONG_STRIPPED * len(words) \
+                and sum(1 for w in lower if w in forms) >= STRIPPED_SHARE * len(lower):
             out.add(n)
     return out
 
