@@ -821,6 +821,10 @@ def test_a_one_letter_word_in_a_headline_is_restored_in_capitals():
     damaged = damage_text(clean, "total")
     assert " V VIC " in damaged and "THP  CÁC" in damaged and "S GD-ĐT" in damaged
     assert vn_repair.repair(damaged) == clean
+    # A placeholder standing for the word, or beside its one letter, as well.
+    body = "Văn bản này do Văn phòng Chính phủ phát hành và gửi tới các bộ, ngành liên quan để thực hiện.\n" * 3
+    damaged = damage_text(body, "placeholder", rate=1.0) + "UBND TP. HCM QUY?T Đ?NH V? VI?C ? L?I\n"
+    assert vn_repair.repair(damaged).endswith("UBND TP. HCM QUYẾT ĐỊNH VỀ VIỆC Ở LẠI\n")
 
 
 def test_short_lines_of_a_stripped_text_are_stripped_too():
@@ -881,3 +885,8 @@ def test_english_lines_in_a_stripped_text_are_kept():
             "Nhiều địa phương đã đẩy nhanh tiến độ giải phóng mặt bằng để các dự án sớm được triển khai.\n") * 2
     english = "He said: to be or not to be, that is the question.\nCan I have a cup of tea, please?\n"
     assert vn_repair.repair(damage_text(body, "strip") + english) == body + english
+    # Nor do a line of names alone, English in title case, or a short line of syllables as
+    # written: a heading needs a non-word ("QUOC HOI", "Chuong I").
+    for line in ("Go Tell It On The Mountain", "Tan Dun, Lang Lang, Yo Yo Ma, Li Na", "I am Sam", "Go", "Chan Chan"):
+        assert vn_repair.repair(damage_text(body, "strip") + line + "\n") == body + line + "\n"
+    assert vn_repair.repair(damage_text(body + "Chương I\n", "strip")) == body + "Chương I\n"

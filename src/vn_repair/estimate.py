@@ -667,10 +667,10 @@ def _count_placeholders(text: str) -> int:
 
 def _more_stripped_lines(lines: list[str], stripped: Container[int], forms: Container[str]) -> set[int]:
     """Lines (by number) outside ``stripped`` that read as stripped in a text mostly stripped:
-    words of ASCII letters, and of one to three words each the stripped form of a syllable
-    (``forms``: a heading, a caption), or longer with STRIPPED_SHARE_AMONG_STRIPPED of them such
-    forms and STRIPPED_SHARE of the lowercase ones (names in between: "Quan doi Philippines tai
-    thanh pho Marawi")."""
+    words of ASCII letters, and of one to three words each the stripped form of a syllable and
+    one at least no syllable as written (``forms``: a heading, a caption), or longer with
+    STRIPPED_SHARE_AMONG_STRIPPED of them such forms and STRIPPED_SHARE of the lowercase ones,
+    which it has (names in between: "Quan doi Philippines tai thanh pho Marawi")."""
     out: set[int] = set()
     for n, line in enumerate(lines):
         if n in stripped:
@@ -680,13 +680,16 @@ def _more_stripped_lines(lines: list[str], stripped: Container[int], forms: Cont
             continue
         known = sum(1 for w in words if w.lower() in forms)
         if len(words) < 4:
-            if known == len(words):
+            # With a non-word among them, as a run needs: "I am Sam", "Go", "Chan Chan" are
+            # syllables as written.
+            if known == len(words) and not all(is_valid_syllable(w.lower()) for w in words):
                 out.add(n)
             continue
         # Names aside, the words are as in any stripped line: English has too few such forms
-        # among its lowercase words ("He said: to be or not to be").
+        # among its lowercase words ("He said: to be or not to be"), and a line of names
+        # alone ("Tan Dun, Lang Lang, Yo Yo Ma") or English in title case has none.
         lower = [w for w in words if w.islower()]
-        if known >= STRIPPED_SHARE_AMONG_STRIPPED * len(words) \
+        if lower and known >= STRIPPED_SHARE_AMONG_STRIPPED * len(words) \
                 and sum(1 for w in lower if w in forms) >= STRIPPED_SHARE * len(lower):
             out.add(n)
     return out
