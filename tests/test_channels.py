@@ -251,7 +251,7 @@ def test_the_stripped_line_screen_finds_the_unmarked_lines():
     text = ("Người dân Hà Nội đã quen với cảnh tắc đường vào giờ cao điểm.\n"
             "Viet Nam xay dung nen kinh te thi truong\n\nok\n"
             "Nhieu gia dinh chon song o ngoai thanh de tranh khoi bui.")
-    assert estimate._stripped_lines(text, lambda: forms) == {1, 4}
+    assert estimate._stripped_lines(text.split("\n"), lambda: forms) == {1, 4}
 
 
 def _runs(text: str, stripped_lines: tuple[int, ...] = (), *args: object, **kwargs: object) -> list[str]:

@@ -212,15 +212,15 @@ class Lexicon:
         # for an estimate: punctuation is trimmed from the ends of each distinct chunk.
         stripped: set[int] = set()
         if "strip" in allowed:
+            lines = text.split("\n")
             # The strip index is built only if some line passes the cheap screens.
-            stripped = _stripped_lines(text, lambda: self.stripped_forms)
+            stripped = _stripped_lines(lines, lambda: self.stripped_forms)
         # Lines without marks explain their own non-words ("nguoi", "nhieu") and have no marks
         # to count: the evidence of other damage is the other lines.  So a stray marked letter
         # ("Ð", "café") or one clean line does not make a stripped text read as one that lost
         # every letter of the block (and misread the rest).
         seen = text
         if stripped:
-            lines = text.split("\n")
             # Clean text's rare non-words are counted against all of it, as before.
             words = len(text.split())
             # In a text mostly without marks, the other lines lost theirs too, but are too
@@ -695,12 +695,12 @@ def _more_stripped_lines(lines: list[str], stripped: Container[int], forms: Cont
     return out
 
 
-def _stripped_lines(text: str, strip_index: Callable[[], Container[str]]) -> set[int]:
+def _stripped_lines(lines: list[str], strip_index: Callable[[], Container[str]]) -> set[int]:
     """Lines (by number) that read as Vietnamese with its marks stripped: enough words, one
     marked letter at most or almost none, and most of them the stripped form of a known
     syllable (``strip_index()``, asked for only when a line gets that far)."""
     out: set[int] = set()
-    for n, line in enumerate(text.split("\n")):
+    for n, line in enumerate(lines):
         # Cheap screen first: UTF-8 bytes beyond one per character count the marked letters.
         # U+FFFD (three bytes) fails it too: it stands for a marked letter that was replaced,
         # so the plain letters around it are as written, not stripped.
