@@ -228,18 +228,23 @@ done:
     return rc;
 }
 
+/* pr[i] for i = 1 .. count: row of the i-gram made of the last i of the count words o (oldest
+ * first), -1 when not stored; pr[1] is the last word itself. */
+static void gram_rows(const model_t *m, const int32_t *o, int count, int64_t *pr) {
+    if (count >= 1)
+        pr[1] = o[count - 1];
+    for (int i = 2; i <= count; i++) {
+        int64_t row = o[count - i];
+        for (int k = 2; k <= i; k++)
+            row = find(&m->levels[k], row, (uint16_t)o[count - i + k - 1]);
+        pr[i] = row;
+    }
+}
+
 /* node[j]: row of the j-gram made of the last j of the ``width`` context words c (oldest
  * first), -1 when not stored. */
 static void context_nodes(const model_t *m, const int32_t *c, int64_t *node) {
-    const int width = m->width;
-    if (width >= 1)
-        node[1] = c[width - 1];
-    for (int j = 2; j <= width; j++) {
-        int64_t row = c[width - j];
-        for (int k = 2; k <= j; k++)
-            row = find(&m->levels[k], row, (uint16_t)c[width - j + k - 1]);
-        node[j] = row;
-    }
+    gram_rows(m, c, m->width, node);
 }
 
 /* log10 P(w | context) as float32, given the context's nodes: the longest stored n-gram's
@@ -257,6 +262,90 @@ static float prob(model_t *m, const int64_t *node, int32_t w) {
             res += value_at(&m->levels[k - 1].bow, parent, &m->bad);
     }
     return (float)(res + (double)m->uni[w]);
+}
+
+/* Work space of one share for the side-by-side lookups below: one position's candidates at a
+ * time (MAX_WIDTH at most). */
+typedef struct {
+    int32_t wa[MAX_WIDTH], wb[MAX_WIDTH]; /* the candidates that exist, at two positions */
+    Py_ssize_t ia[MAX_WIDTH], ib[MAX_WIDTH]; /* their indices in their positions' lists */
+    int64_t nodes[MAX_ORDER + 1][MAX_WIDTH]; /* nodes[j][q]: see last_nodes() */
+    int64_t rows[MAX_WIDTH];                 /* probs(): the rows found at one level */
+    int32_t left[MAX_WIDTH];
+    const uint16_t *at[MAX_WIDTH];
+    float p[MAX_WIDTH];
+} side_t;
+
+/* rows[q] = find(lv, parent, ws[q]) for q < n (ws[idx[q]] with idx), the searches side by side.
+ * They all look in the group of one parent and take the same number of steps; a lookup's time
+ * is mostly the wait for its loads from tables larger than the caches, and the loads of
+ * independent searches overlap. */
+static void find_many(const level_t *lv, int64_t parent, const int32_t *ws, const int32_t *idx, Py_ssize_t n,
+                      const uint16_t **at, int64_t *rows) {
+    if (parent < 0 || lv->starts[parent] >= lv->starts[parent + 1]) {
+        for (Py_ssize_t q = 0; q < n; q++)
+            rows[q] = -1;
+        return;
+    }
+    const uint32_t lo = lv->starts[parent], hi = lv->starts[parent + 1];
+    for (Py_ssize_t q = 0; q < n; q++)
+        at[q] = lv->words + lo;
+    for (uint32_t len = hi - lo; len > 1;) {
+        const uint32_t half = len >> 1;
+        for (Py_ssize_t q = 0; q < n; q++) {
+            const uint16_t w = (uint16_t)ws[idx != NULL ? idx[q] : q];
+            at[q] = at[q][half] < w ? at[q] + half : at[q];
+        }
+        len -= half;
+    }
+    /* at[q][0] is the last word below the one sought, or the group's first word. */
+    for (Py_ssize_t q = 0; q < n; q++) {
+        const uint16_t w = (uint16_t)ws[idx != NULL ? idx[q] : q];
+        const uint16_t *b = at[q] + (*at[q] < w);
+        const int64_t row = b - lv->words;
+        rows[q] = row < hi && *b == w ? row : -1;
+    }
+}
+
+/* The nodes of the contexts "older words, ws[q]" for q < n, given the older words' gram rows
+ * pr (gram_rows of the width - 1 older words): nodes[j][q] is the row of the j-gram ending in
+ * ws[q], for j = 2 .. width (at j = 1 it is ws[q] itself). */
+static void last_nodes(const model_t *m, const int64_t *pr, const int32_t *ws, Py_ssize_t n, side_t *sd) {
+    for (int j = 2; j <= m->width; j++)
+        find_many(&m->levels[j], pr[j - 1], ws, NULL, n, sd->at, sd->nodes[j]);
+}
+
+/* out[q] = log10 P(ws[q] | context) as float32 for q < n, given the context's nodes (node[j]:
+ * the row of the j-gram that ends the context, node[1] its last word): the longest stored
+ * n-gram's probability plus the backoff weights of the longer contexts, added in that order.
+ * A level's searches run side by side (find_many); the backoff weights added on the way down
+ * depend on the context alone, so they are the same for every word still looked for. */
+static void probs(model_t *m, const int64_t *node, const int32_t *ws, Py_ssize_t n, side_t *sd, float *out) {
+    int32_t *left = sd->left; /* indices into ws of the words not found yet */
+    int64_t *rows = sd->rows;
+    Py_ssize_t nl = n;
+    for (Py_ssize_t q = 0; q < n; q++)
+        left[q] = (int32_t)q;
+    double res = 0.0;
+    for (int k = m->width + 1; k >= 2 && nl > 0; k--) {
+        const int64_t parent = node[k - 1];
+        const level_t *lv = &m->levels[k];
+        find_many(lv, parent, ws, left, nl, sd->at, rows);
+        Py_ssize_t kept = 0;
+        for (Py_ssize_t q = 0; q < nl; q++) {
+            if (rows[q] >= 0)
+                out[left[q]] = (float)(res + value_at(&lv->logp, rows[q], &m->bad));
+            else
+                left[kept++] = left[q];
+        }
+        nl = kept;
+        if (k - 1 == 1)
+            res += (double)m->ubow[parent];
+        else if (parent >= 0)
+            res += value_at(&m->levels[k - 1].bow, parent, &m->bad);
+    }
+    for (Py_ssize_t q = 0; q < nl; q++)
+        out[left[q]] = (float)(res + (double)m->uni[ws[left[q]]]);
 }
 
 static void release(Py_buffer *keep, int nkeep) {
@@ -620,29 +709,45 @@ typedef struct {
     Py_ssize_t len, k;
 } cluster_t;
 
+/* The candidates of one position that exist (a finite channel score) into ws, their indices
+ * into idx; returns how many. */
+static Py_ssize_t existing(const int32_t *cd, const double *ch, Py_ssize_t k, int32_t *ws, Py_ssize_t *idx) {
+    Py_ssize_t n = 0;
+    for (Py_ssize_t c = 0; c < k; c++)
+        if (isfinite(ch[c])) {
+            ws[n] = cd[c];
+            idx[n++] = c;
+        }
+    return n;
+}
+
 /* One cluster's coarse transition table: P(b | older words, a) for the candidates a, b at
  * positions j, j + 1, the older words being ``best`` at their positions (``fill`` before the
  * cluster); 1 where a cell has no candidate. */
-static void fill_chain(model_t *m, const cluster_t *cl, int32_t fill, double ln10, double *trans) {
+static void fill_chain(model_t *m, const cluster_t *cl, int32_t fill, double ln10, double *trans, side_t *sd) {
     const Py_ssize_t len = cl->len, k = cl->k;
     const int32_t *cd = cl->cand, *bst = cl->best;
     const double *ch = cl->chan;
     const int width = m->width;
-    int32_t ctx[MAX_ORDER];
-    int64_t node[MAX_ORDER + 1];
+    int32_t older[MAX_ORDER];
+    int64_t pr[MAX_ORDER + 1], node[MAX_ORDER + 1];
     for (Py_ssize_t x = 0; x < (len - 1) * k * k; x++)
         trans[x] = 1.0;
     for (Py_ssize_t j = 0; j + 1 < len; j++) {
         for (int w = 1; w < width; w++) /* the word w places before a */
-            ctx[width - 1 - w] = j - w >= 0 ? bst[j - w] : fill;
-        for (Py_ssize_t a = 0; a < k; a++) {
-            if (!isfinite(ch[j * k + a]))
-                continue;
-            ctx[width - 1] = cd[j * k + a];
-            context_nodes(m, ctx, node);
-            for (Py_ssize_t c = 0; c < k; c++)
-                if (isfinite(ch[(j + 1) * k + c]))
-                    trans[(j * k + a) * k + c] = exp((double)prob(m, node, cd[(j + 1) * k + c]) * ln10);
+            older[width - 1 - w] = j - w >= 0 ? bst[j - w] : fill;
+        gram_rows(m, older, width - 1, pr);
+        const Py_ssize_t na = existing(cd + j * k, ch + j * k, k, sd->wa, sd->ia);
+        const Py_ssize_t nb = existing(cd + (j + 1) * k, ch + (j + 1) * k, k, sd->wb, sd->ib);
+        last_nodes(m, pr, sd->wa, na, sd);
+        for (Py_ssize_t q = 0; q < na; q++) {
+            node[1] = sd->wa[q];
+            for (int i = 2; i <= width; i++)
+                node[i] = sd->nodes[i][q];
+            probs(m, node, sd->wb, nb, sd, sd->p);
+            double *row = trans + (j * k + sd->ia[q]) * k;
+            for (Py_ssize_t r = 0; r < nb; r++)
+                row[sd->ib[r]] = exp((double)sd->p[r] * ln10);
         }
     }
 }
@@ -650,31 +755,34 @@ static void fill_chain(model_t *m, const cluster_t *cl, int32_t fill, double ln1
 /* One cluster's exact transition table: P(c | a b) for the candidates a, b, c at t, t + 1,
  * t + 2; with three words of context the oldest is ``best`` at t - 1 (``fill`` before the
  * cluster); 1 where a cell has no candidate. */
-static void fill_pairs(model_t *m, const cluster_t *cl, int32_t fill, double ln10, double *trans) {
+static void fill_pairs(model_t *m, const cluster_t *cl, int32_t fill, double ln10, double *trans, side_t *sd) {
     const Py_ssize_t len = cl->len, k = cl->k, kkk = k * k * k;
     const int32_t *cd = cl->cand, *bst = cl->best;
     const double *ch = cl->chan;
     const int width = m->width;
-    int32_t ctx[MAX_ORDER];
-    int64_t node[MAX_ORDER + 1];
+    int32_t older[MAX_ORDER];
+    int64_t pr[MAX_ORDER + 1], node[MAX_ORDER + 1];
     for (Py_ssize_t x = 0; x < (len - 2) * kkk; x++)
         trans[x] = 1.0;
     for (Py_ssize_t t = 0; t + 2 < len; t++) {
         if (width == 3)
-            ctx[0] = t == 0 ? fill : bst[t - 1];
+            older[0] = t == 0 ? fill : bst[t - 1];
+        const Py_ssize_t nb = existing(cd + (t + 1) * k, ch + (t + 1) * k, k, sd->wa, sd->ia);
+        const Py_ssize_t nc = existing(cd + (t + 2) * k, ch + (t + 2) * k, k, sd->wb, sd->ib);
         for (Py_ssize_t a = 0; a < k; a++) {
             if (!isfinite(ch[t * k + a]))
                 continue;
-            ctx[width - 2] = cd[t * k + a];
-            for (Py_ssize_t bb = 0; bb < k; bb++) {
-                if (!isfinite(ch[(t + 1) * k + bb]))
-                    continue;
-                ctx[width - 1] = cd[(t + 1) * k + bb];
-                context_nodes(m, ctx, node);
-                double *row = trans + t * kkk + (a * k + bb) * k;
-                for (Py_ssize_t c = 0; c < k; c++)
-                    if (isfinite(ch[(t + 2) * k + c]))
-                        row[c] = exp((double)prob(m, node, cd[(t + 2) * k + c]) * ln10);
+            older[width - 2] = cd[t * k + a];
+            gram_rows(m, older, width - 1, pr);
+            last_nodes(m, pr, sd->wa, nb, sd);
+            for (Py_ssize_t q = 0; q < nb; q++) {
+                node[1] = sd->wa[q];
+                for (int i = 2; i <= width; i++)
+                    node[i] = sd->nodes[i][q];
+                probs(m, node, sd->wb, nc, sd, sd->p);
+                double *row = trans + t * kkk + (a * k + sd->ia[q]) * k;
+                for (Py_ssize_t r = 0; r < nc; r++)
+                    row[sd->ib[r]] = exp((double)sd->p[r] * ln10);
             }
         }
     }
@@ -875,6 +983,7 @@ typedef struct {
     regions_t need;
     Py_ssize_t maxlen;
     void *work;
+    side_t *side;
     PyThread_type_lock done; /* held until the share is decoded (NULL: decoded by the caller) */
     int started;             /* a thread of its own decodes it */
 } share_t;
@@ -922,7 +1031,7 @@ static void decode_share(share_t *sh) {
         const double *echan = pchan;
         if (k > fine) {
             const cluster_t whole = {pcand, pchan, bst, len, k};
-            fill_chain(&sh->cm, &whole, sh->eos, ln10, trans2);
+            fill_chain(&sh->cm, &whole, sh->eos, ln10, trans2, sh->side);
             chain_posteriors(trans2, pchan, len, k, fbwork, posts);
             kf = fine;
             for (Py_ssize_t j = 0; j < len; j++) {
@@ -956,7 +1065,7 @@ static void decode_share(share_t *sh) {
             echan = fchan;
         }
         const cluster_t picked = {ecand, echan, bst, len, kf};
-        fill_pairs(&sh->em, &picked, sh->bos, ln10, trans3);
+        fill_pairs(&sh->em, &picked, sh->bos, ln10, trans3, sh->side);
         pairs_posteriors(trans3, echan, len, kf, fbwork, posts);
         for (Py_ssize_t j = 0; j < len; j++) {
             const double *po = posts + j * kf;
@@ -983,6 +1092,7 @@ static int free_shares(share_t *shares, int nshares, Py_ssize_t *cost) {
     for (int t = 0; t < nshares; t++) {
         bad |= shares[t].cm.bad | shares[t].em.bad;
         PyMem_RawFree(shares[t].work);
+        PyMem_RawFree(shares[t].side);
         if (shares[t].done != NULL)
             PyThread_free_lock(shares[t].done);
     }
@@ -1137,8 +1247,9 @@ static PyObject *clusters(PyObject *self, PyObject *args) {
             need.fb > PY_SSIZE_T_MAX / 64 || doubles > PY_SSIZE_T_MAX / 16 - ints - maxlen)
             goto bad_args;
         sh->work = PyMem_RawMalloc(8 * (size_t)doubles + sizeof(Py_ssize_t) * (size_t)need.lk + 4 * (size_t)ints);
+        sh->side = PyMem_RawMalloc(sizeof(side_t));
         /* The caller decodes share 0; a thread each of the others, signalling when done. */
-        if (sh->work == NULL || (nshares > 1 && (sh->done = PyThread_allocate_lock()) == NULL)) {
+        if (sh->work == NULL || sh->side == NULL || (nshares > 1 && (sh->done = PyThread_allocate_lock()) == NULL)) {
             PyErr_NoMemory();
             goto fail;
         }
