@@ -718,7 +718,7 @@ def _stripped_lines(lines: list[str], strip_index: Callable[[], Container[str]])
         if marked > max(1, 0.05 * len(words)):
             continue  # one stray letter ("Ðoan Van Minh", "Pokémon") is no line with marks
         index = strip_index()
-        syllables = sum(1 for w in words if w.lower() in index)
+        syllables = sum(map(index.__contains__, map(str.lower, words)))
         if syllables >= STRIPPED_SHARE * len(words):
             out.add(n)
     return out

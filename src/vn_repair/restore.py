@@ -593,8 +593,8 @@ class Restorer:
                 else:  # the placement the damage shows, else the document's
                     out = _render(_spelling(word, slot.text, style or "new"), slot.text, "new")
                 rendered[(word, slot.text)] = out
-            if caps_lines and out != out.upper() and sum(c.isalpha() for c in slot.text) <= 1 \
-                    and not any(c.islower() for c in slot.text) and _within(caps_lines, slot.start):
+            if caps_lines and out != out.upper() and _within(caps_lines, slot.start) \
+                    and sum(c.isalpha() for c in slot.text) <= 1 and not any(c.islower() for c in slot.text):
                 out = out.upper()  # a headline, "QUYT ĐNH V VIC", "V? VI?C": "VỀ", not "Về"
             restored[slot.start] = (slot, word, out, conf)
             letter = slot.text[:1]
