@@ -558,13 +558,13 @@ class Restorer:
         rendered: dict[tuple[str, str], str] = {}  # (unit, as written) -> as restored
         vocab = self.vocab
         for slot, best, conf in decided:
-            cands = slot.cands
+            cands, written = slot.cands, slot.text
             if best == 0:
-                if len(cands) != 2 or cands[0] != unk or not slot.text.islower():
+                if len(cands) != 2 or cands[0] != unk or not written.islower():
                     continue
                 # A lowercase unknown word that only one syllable explains is that syllable.
                 best, conf = 1, 1.0 - conf
-            initial = _initial_kind(text, slot) if len(slot.text) == 1 else None
+            initial = _initial_kind(text, slot) if len(written) == 1 else None
             if initial == "inside":
                 continue  # an initial: "anh M. cho biết", "Trần Hoa S. (bác sĩ)"
             # A valid syllable is replaced only with confidence, and so is a capital letter that
@@ -573,31 +573,31 @@ class Restorer:
             # included), or any word of a stripped line (where the written form is no likelier
             # than the others), whenever a restoration beats leaving it as written.
             if conf < threshold and slot.kind not in ("stripped", "placeholder") and (
-                    int(cands[0]) in syllables or initial == "end"):
+                    cands.item(0) in syllables or initial == "end"):
                 continue
-            if (conf < FOREIGN_NAME_THRESHOLD and slot.kind == "dropped-letter" and int(cands[0]) in syllables
-                    and slot.text[:1].isupper() and self._after_foreign_name(text, slot, index)):
+            if (conf < FOREIGN_NAME_THRESHOLD and slot.kind == "dropped-letter" and cands.item(0) in syllables
+                    and written[:1].isupper() and self._after_foreign_name(text, slot, index)):
                 continue  # "Guo Lin", "Kwok Hing": a syllable of a foreign name
-            unit = int(cands[best])
+            unit = cands.item(best)
             if gaps:
                 chosen[id(slot)] = unit
             word = vocab[unit]
             if word.startswith("<"):
                 continue
-            out = rendered.get((word, slot.text))
+            out = rendered.get((word, written))
             if out is None:  # the same restoration recurs: "dng" -> "dựng" throughout
                 if style is None and tone_style_of(word) is not None:
                     style = _document_style(text, config)
                 if config.tone_style in ("old", "new"):
-                    out = _render(word, slot.text, config.tone_style)  # type: ignore[arg-type]
+                    out = _render(word, written, config.tone_style)  # type: ignore[arg-type]
                 else:  # the placement the damage shows, else the document's
-                    out = _render(_spelling(word, slot.text, style or "new"), slot.text, "new")
-                rendered[(word, slot.text)] = out
+                    out = _render(_spelling(word, written, style or "new"), written, "new")
+                rendered[(word, written)] = out
             if caps_lines and out != out.upper() and _within(caps_lines, slot.start) \
-                    and sum(c.isalpha() for c in slot.text) <= 1 and not any(c.islower() for c in slot.text):
+                    and sum(c.isalpha() for c in written) <= 1 and not any(c.islower() for c in written):
                 out = out.upper()  # a headline, "QUYT ĐNH V VIC", "V? VI?C": "VỀ", not "Về"
             restored[slot.start] = (slot, word, out, conf)
-            letter = slot.text[:1]
+            letter = written[:1]
             # Lost, not misread or stripped: "d" for "đ" and "u" for "ư" keep their case.
             if out[:1] != letter and (letter in PLACEHOLDERS or letter.islower()
                                       and strip_marks(out[:1]) != strip_marks(letter)):
