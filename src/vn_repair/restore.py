@@ -911,33 +911,44 @@ class Restorer:
         if exact is not None:
             # A cluster at a time, unpadded, both passes in C.
             coarse = model.compiled_tables(min(COARSE_ORDER, self.ctx + 1))
+            # Each position's candidate list by number in ``lists``: the same word recurs, and
+            # its list is one array (as its channel scores are), so only the distinct lists are
+            # joined, then gathered position by position.
             pos_start = [0]
-            sizes: list[int] = []
-            cands: list[np.ndarray] = []
-            chans: list[np.ndarray] = []
+            which: list[int] = []  # per position, its list's number
+            number: dict[int, int] = {}  # id(channel array) or ~unit (a fixed unit) -> number
+            lists: list[np.ndarray] = []
+            scores: list[np.ndarray] = []
             one = np.zeros(1)
-            fixed: dict[int, np.ndarray] = {}  # a fixed unit as a one-candidate list, made once
             for cl in clusters:
                 for p in cl:
-                    if p.__class__ is _Slot:
-                        cands.append(p.cands)  # type: ignore[union-attr]
-                        chans.append(p.channel)  # type: ignore[union-attr]
-                        sizes.append(len(p.cands))  # type: ignore[union-attr]
-                    else:
-                        unit = fixed.get(p)  # type: ignore[arg-type]
-                        if unit is None:
-                            unit = fixed[p] = np.array([p], dtype=np.int32)  # type: ignore[index]
-                        cands.append(unit)
-                        chans.append(one)
-                        sizes.append(1)
+                    key = id(p.channel) if p.__class__ is _Slot else ~p  # type: ignore[union-attr, operator]
+                    got = number.get(key)
+                    if got is None:
+                        got = number[key] = len(lists)
+                        if p.__class__ is _Slot:
+                            lists.append(p.cands)  # type: ignore[union-attr]
+                            scores.append(p.channel)  # type: ignore[union-attr]
+                        else:
+                            lists.append(np.array([p], dtype=np.int32))
+                            scores.append(one)
+                    which.append(got)
                 pos_start.append(pos_start[-1] + len(cl))
-            cand_start = np.zeros(len(sizes) + 1, dtype=np.int64)
+            list_len = np.array([len(c) for c in lists], dtype=np.int64)
+            list_at = np.zeros(len(lists), dtype=np.int64)
+            np.cumsum(list_len[:-1], out=list_at[1:])
+            pick = np.array(which, dtype=np.int64)
+            sizes = list_len[pick]
+            cand_start = np.zeros(len(pick) + 1, dtype=np.int64)
             np.cumsum(sizes, out=cand_start[1:])
-            best = np.empty(len(cands), dtype=np.int32)
-            post = np.empty(len(cands))
-            model.call_compiled("clusters", np.array(pos_start, dtype=np.int64), cand_start,
-                                np.concatenate(cands).astype(np.int32),
-                                np.ascontiguousarray(np.concatenate(chans), dtype=np.float64), self.unigram,
+            # Candidate i of position j is item list_at[which[j]] + i of the joined lists.
+            gather = np.repeat(list_at[pick] - cand_start[:-1], sizes)
+            gather += np.arange(cand_start[-1])
+            cand = np.concatenate(lists).astype(np.int32)[gather]
+            chan = np.concatenate(scores).astype(np.float64)[gather]
+            best = np.empty(len(pick), dtype=np.int32)
+            post = np.empty(len(pick))
+            model.call_compiled("clusters", np.array(pos_start, dtype=np.int64), cand_start, cand, chan, self.unigram,
                                 FINE_WIDTH, PRUNE_POSTERIOR, self.bos_id, self.eos_id, _LN10, coarse, exact,
                                 best, post, decoder_threads())
             at = 0
