@@ -937,17 +937,17 @@ class Restorer:
             list_len = np.array([len(c) for c in lists], dtype=np.int64)
             list_at = np.zeros(len(lists), dtype=np.int64)
             np.cumsum(list_len[:-1], out=list_at[1:])
-            pick = np.array(which, dtype=np.int64)
-            sizes = list_len[pick]
-            cand_start = np.zeros(len(pick) + 1, dtype=np.int64)
+            listed = np.array(which, dtype=np.int64)
+            sizes = list_len[listed]
+            cand_start = np.zeros(len(listed) + 1, dtype=np.int64)
             np.cumsum(sizes, out=cand_start[1:])
             # Candidate i of position j is item list_at[which[j]] + i of the joined lists.
-            gather = np.repeat(list_at[pick] - cand_start[:-1], sizes)
+            gather = np.repeat(list_at[listed] - cand_start[:-1], sizes)
             gather += np.arange(cand_start[-1])
             cand = np.concatenate(lists).astype(np.int32)[gather]
             chan = np.concatenate(scores).astype(np.float64)[gather]
-            best = np.empty(len(pick), dtype=np.int32)
-            post = np.empty(len(pick))
+            best = np.empty(len(listed), dtype=np.int32)
+            post = np.empty(len(listed))
             model.call_compiled("clusters", np.array(pos_start, dtype=np.int64), cand_start, cand, chan, self.unigram,
                                 FINE_WIDTH, PRUNE_POSTERIOR, self.bos_id, self.eos_id, _LN10, coarse, exact,
                                 best, post, decoder_threads())
