@@ -721,6 +721,24 @@ static Py_ssize_t existing(const int32_t *cd, const double *ch, Py_ssize_t k, in
     return n;
 }
 
+/* Transitions from the candidates sd->wa[0 .. n_from - 1] of one position to the candidates
+ * sd->wb[0 .. n_to - 1] of the next, after the older words whose gram rows are pr: exp(ln
+ * P(b | older words, a)) at rows[ia[a] * k + ib[b]]. */
+static void transitions(model_t *m, const int64_t *pr, Py_ssize_t n_from, Py_ssize_t n_to, double *rows,
+                        Py_ssize_t k, double ln10, side_t *sd) {
+    int64_t node[MAX_ORDER + 1];
+    last_nodes(m, pr, sd->wa, n_from, sd);
+    for (Py_ssize_t q = 0; q < n_from; q++) {
+        node[1] = sd->wa[q];
+        for (int i = 2; i <= m->width; i++)
+            node[i] = sd->nodes[i][q];
+        probs(m, node, sd->wb, n_to, sd, sd->p);
+        double *row = rows + sd->ia[q] * k;
+        for (Py_ssize_t r = 0; r < n_to; r++)
+            row[sd->ib[r]] = exp((double)sd->p[r] * ln10);
+    }
+}
+
 /* One cluster's coarse transition table: P(b | older words, a) for the candidates a, b at
  * positions j, j + 1, the older words being ``best`` at their positions (``fill`` before the
  * cluster); 1 where a cell has no candidate. */
@@ -730,7 +748,7 @@ static void fill_chain(model_t *m, const cluster_t *cl, int32_t fill, double ln1
     const double *ch = cl->chan;
     const int width = m->width;
     int32_t older[MAX_ORDER];
-    int64_t pr[MAX_ORDER + 1], node[MAX_ORDER + 1];
+    int64_t pr[MAX_ORDER + 1];
     for (Py_ssize_t x = 0; x < (len - 1) * k * k; x++)
         trans[x] = 1.0;
     for (Py_ssize_t j = 0; j + 1 < len; j++) {
@@ -739,16 +757,7 @@ static void fill_chain(model_t *m, const cluster_t *cl, int32_t fill, double ln1
         gram_rows(m, older, width - 1, pr);
         const Py_ssize_t na = existing(cd + j * k, ch + j * k, k, sd->wa, sd->ia);
         const Py_ssize_t nb = existing(cd + (j + 1) * k, ch + (j + 1) * k, k, sd->wb, sd->ib);
-        last_nodes(m, pr, sd->wa, na, sd);
-        for (Py_ssize_t q = 0; q < na; q++) {
-            node[1] = sd->wa[q];
-            for (int i = 2; i <= width; i++)
-                node[i] = sd->nodes[i][q];
-            probs(m, node, sd->wb, nb, sd, sd->p);
-            double *row = trans + (j * k + sd->ia[q]) * k;
-            for (Py_ssize_t r = 0; r < nb; r++)
-                row[sd->ib[r]] = exp((double)sd->p[r] * ln10);
-        }
+        transitions(m, pr, na, nb, trans + j * k * k, k, ln10, sd);
     }
 }
 
@@ -761,7 +770,7 @@ static void fill_pairs(model_t *m, const cluster_t *cl, int32_t fill, double ln1
     const double *ch = cl->chan;
     const int width = m->width;
     int32_t older[MAX_ORDER];
-    int64_t pr[MAX_ORDER + 1], node[MAX_ORDER + 1];
+    int64_t pr[MAX_ORDER + 1];
     for (Py_ssize_t x = 0; x < (len - 2) * kkk; x++)
         trans[x] = 1.0;
     for (Py_ssize_t t = 0; t + 2 < len; t++) {
@@ -774,16 +783,7 @@ static void fill_pairs(model_t *m, const cluster_t *cl, int32_t fill, double ln1
                 continue;
             older[width - 2] = cd[t * k + a];
             gram_rows(m, older, width - 1, pr);
-            last_nodes(m, pr, sd->wa, nb, sd);
-            for (Py_ssize_t q = 0; q < nb; q++) {
-                node[1] = sd->wa[q];
-                for (int i = 2; i <= width; i++)
-                    node[i] = sd->nodes[i][q];
-                probs(m, node, sd->wb, nc, sd, sd->p);
-                double *row = trans + t * kkk + (a * k + sd->ia[q]) * k;
-                for (Py_ssize_t r = 0; r < nc; r++)
-                    row[sd->ib[r]] = exp((double)sd->p[r] * ln10);
-            }
+            transitions(m, pr, nb, nc, trans + t * kkk + a * k * k, k, ln10, sd);
         }
     }
 }
