@@ -339,6 +339,8 @@ static void probs(model_t *m, const int64_t *node, const int32_t *ws, Py_ssize_t
                 left[kept++] = left[q];
         }
         nl = kept;
+        if (nl == 0)
+            break; /* every word found: no backoff weight to read (as prob() reads none) */
         if (k - 1 == 1)
             res += (double)m->ubow[parent];
         else if (parent >= 0)

@@ -410,6 +410,8 @@ class Restorer:
         # Not ``events @ logs``: a matrix product wakes the BLAS library's threads, which then
         # spin on the other cores (5% of the samples of a whole run, and 10% of its wall time
         # on a busy 2-core machine) for a product of six terms.
+        # A new array each call, for these candidates alone: _decode_multis numbers the
+        # candidate lists by it.
         chan = (events * logs).sum(axis=1) + consts
         if capitals:
             chan += self._capitals_log[cands]
@@ -912,8 +914,9 @@ class Restorer:
             # A cluster at a time, unpadded, both passes in C.
             coarse = model.compiled_tables(min(COARSE_ORDER, self.ctx + 1))
             # Each position's candidate list by number in ``lists``: the same word recurs, and
-            # its list is one array (as its channel scores are), so only the distinct lists are
-            # joined, then gathered position by position.
+            # its list is one array (as its channel scores are, made for that list alone by
+            # _candidates), so only the distinct lists are joined, then gathered position by
+            # position.
             pos_start = [0]
             which: list[int] = []  # per position, its list's number
             number: dict[int, int] = {}  # id(channel array) or ~unit (a fixed unit) -> number
