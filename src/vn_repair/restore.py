@@ -557,7 +557,7 @@ class Restorer:
         chosen: dict[int, int] = {}  # restored slots (by id) → the unit chosen (for the gaps)
         restored: dict[int, tuple[_Slot, str, str, float]] = {}  # by offset: slot, unit, output, posterior
         lost_first: set[int] = set()  # offsets of restored words whose first letter was lost
-        rendered: dict[tuple[str, str], str] = {}  # (unit, as written) -> as restored
+        rendered: dict[tuple[int, str], tuple[str, str, bool]] = {}
         vocab = self.vocab
         for slot, best, conf in decided:
             cands, written = slot.cands, slot.text
@@ -583,26 +583,27 @@ class Restorer:
             unit = cands.item(best)
             if gaps:
                 chosen[id(slot)] = unit
-            word = vocab[unit]
-            if word.startswith("<"):
-                continue
-            out = rendered.get((word, written))
-            if out is None:  # the same restoration recurs: "dng" -> "dựng" throughout
+            # The same restoration recurs ("dng" -> "dựng" throughout): (unit, as written) ->
+            # (unit, as restored, whether its first letter was lost).
+            got = rendered.get((unit, written))
+            if got is None:
+                word = vocab[unit]
+                if word.startswith("<"):
+                    continue  # a class of the model (<unk>, <num>, <p>): nothing to write
                 if style is None and tone_style_of(word) is not None:
                     style = _document_style(text, config)
                 if config.tone_style in ("old", "new"):
                     out = _render(word, written, config.tone_style)  # type: ignore[arg-type]
                 else:  # the placement the damage shows, else the document's
                     out = _render(_spelling(word, written, style or "new"), written, "new")
-                rendered[(word, written)] = out
+                got = rendered[(unit, written)] = (word, out, _first_letter_lost(written, out))
+            word, out, lost = got
             if caps_lines and out != out.upper() and _within(caps_lines, slot.start) \
                     and sum(c.isalpha() for c in written) <= 1 and not any(c.islower() for c in written):
                 out = out.upper()  # a headline, "QUYT ĐNH V VIC", "V? VI?C": "VỀ", not "Về"
+                lost = _first_letter_lost(written, out)
             restored[slot.start] = (slot, word, out, conf)
-            letter = written[:1]
-            # Lost, not misread or stripped: "d" for "đ" and "u" for "ư" keep their case.
-            if out[:1] != letter and (letter in PLACEHOLDERS or letter.islower()
-                                      and strip_marks(out[:1]) != strip_marks(letter)):
+            if lost:
                 lost_first.add(slot.start)
         # Words that vanished whole go back first: a word after one put back at the start of a
         # sentence no longer starts it.
@@ -1399,6 +1400,14 @@ def _initial_kind(text: str, slot: _Slot) -> Literal["inside", "end"] | None:
         return None
     after = text[slot.start + 2 : slot.start + 8].lstrip(_AFTER_SENTENCE_END)[:1]
     return "end" if after in ("", "\n", "\r", "\u2028", "\u2029") or after.isupper() else "inside"
+
+
+def _first_letter_lost(written: str, out: str) -> bool:
+    """Whether restoring ``written`` as ``out`` puts back a first letter that was lost, not one
+    misread or stripped: "d" for "đ" and "u" for "ư" keep their case; "nh" for "Ảnh" does not."""
+    letter = written[:1]
+    return out[:1] != letter and (letter in PLACEHOLDERS or letter.islower()
+                                  and strip_marks(out[:1]) != strip_marks(letter))
 
 
 def _is_acronym(word: str) -> bool:
