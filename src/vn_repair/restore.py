@@ -496,19 +496,22 @@ class Restorer:
                         has_slot = True
                     pos += 1
                     continue
-                kind = line_kind
                 if line_foreign is not None and line_foreign.meets(pos, pos + len(chunk)):
                     entry = foreign_cache.get(chunk)
                     if entry is None:  # open to no channel (index None): only its units
                         entry = foreign_cache[chunk] = self._analyse_chunk(
                             chunk, logs, None, _FOREIGN_KIND, est, foreign_words)
-                else:
-                    if line_runs is not None and line_runs.meets(pos, pos + len(chunk)):
-                        kind = (True, line_kind[1])
-                    entry = (cache if kind is line_kind else caches.setdefault(kind, {})).get(chunk)
+                elif line_runs is not None and line_runs.meets(pos, pos + len(chunk)):
+                    kind = (True, line_kind[1])
+                    entry = caches.setdefault(kind, {}).get(chunk)
                     if entry is None:
                         entry = self._analyse_chunk(chunk, logs, index, kind, est, word_caches.setdefault(kind, {}))
                         caches[kind][chunk] = entry
+                else:
+                    entry = cache.get(chunk)
+                    if entry is None:
+                        entry = cache[chunk] = self._analyse_chunk(
+                            chunk, logs, index, line_kind, est, word_caches.setdefault(line_kind, {}))
                 if entry.__class__ is int:
                     current.append(entry)  # type: ignore[arg-type]
                 else:
@@ -526,8 +529,9 @@ class Restorer:
                             cands, chan, kind_name, tok = item
                             # First in its sentence, opening quotes and brackets aside; or
                             # opening a quotation after a colon (capitalised 98% of the time).
+                            # (A word that starts its chunk follows a space or a line break.)
                             first = (not current or len(current) == 1 and current[0] == punct
-                                     or text[pos + rel - 1 : pos + rel] in _QUOTES_OPENING
+                                     or rel != 0 and text[pos + rel - 1] in _QUOTES_OPENING
                                      and _QUOTE_OPENS_RE.search(text, max(0, pos + rel - 4), pos + rel) is not None)
                             current.append(_Slot(pos + rel, tok, cands, chan, kind_name, first))
                             has_slot = True
