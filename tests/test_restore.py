@@ -642,6 +642,37 @@ def test_one_line_going_on_does_not_make_a_short_text_wrapped():
     assert not _hard_wrapped(["Kinh tế tăng trưởng mạnh", "trong quý ba", "Theo báo cáo của Tổng cục."])
 
 
+def test_a_short_text_that_lost_every_block_letter_is_restored():
+    # Each of its damaged words is a valid syllable ("ngưi", "xung", "nghim") or, lowercase, an
+    # abbreviation the corpora write in capitals ("vt", "th", "nh"): those tell that letters
+    # were lost.
+    damaged = ("Tuy nhiên, ngưi này b quên con vt khi xung sân bay.\n"
+               "Nguyên mu th hai ca loi máy bay C919 bay th nghim  Thưng Hi ngày 17-12 - nh: REUTERS")
+    assert vn_repair.repair(damaged) == (
+        "Tuy nhiên, người này bỏ quên con vật khi xuống sân bay.\n"
+        "Nguyên mẫu thứ hai của loại máy bay C919 bay thử nghiệm ở Thượng Hải ngày 17-12 - Ảnh: REUTERS")
+
+
+def test_lowercase_abbreviations_weigh_only_where_nothing_else_shows_damage():
+    from vn_repair.config import Config
+    from vn_repair.estimate import get_lexicon
+
+    lexicon = get_lexicon(None)
+    assert {"th", "vt", "tp"} <= lexicon.rarely_lowercase
+    assert not {"km", "kg", "cm"} & lexicon.rarely_lowercase  # written so in clean text
+    # Clean text with such units in their usual case, or in lowercase where the corpora write
+    # them so, shows no damage.
+    for clean in ("Quãng đường dài 5 km, xe chở 20 kg hàng về TP.HCM, theo VT Group và TH True Milk.",
+                  "Ông Trump nói với báo giới tại Nhà Trắng."):
+        assert lexicon.estimate(clean, Config()).is_clean
+        assert vn_repair.repair(clean) == clean
+    # Where other non-words show lost letters, the rate is theirs alone.
+    damaged = "Ban chỉ đo xây dng Đng và củng cố tổ chức đng ở cơ sở, nâng cao chất lượng đng viên."
+    with_abbreviation = damaged + " Công ty vt tư nông nghiệp."
+    rate = lexicon.estimate(damaged, Config()).evidence["nonword_drop"]
+    assert lexicon.estimate(with_abbreviation, Config()).evidence["nonword_drop"] == rate
+
+
 def test_a_few_unaccented_words_in_a_short_text_are_stripped_not_misread():
     # Look-alike evidence made only of unaccented words ("rat", "nhieu") means a few words
     # typed without marks: runs of two count, and no marked word is taken for a misreading.

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from .channels import CandidateIndex, DropForms, build_index
 from .config import Config
-from .data_files import load_wordlist
+from .data_files import load_shape_table, load_wordlist
 from .model_file import read_vocabulary
 from .orthography import is_valid_syllable, strip_marks
 
@@ -51,6 +51,12 @@ BACKGROUND_NONWORDS = 1e-4
 LOOKALIKE_BACKGROUND = 1e-3
 # A non-word the model has seen more often than this (log10 unigram) is no evidence of damage.
 RARE_LOG10 = -6.0
+# An abbreviation the corpora write in lowercase less than this share of the time ("TH", "VT",
+# "NH", "TP"), out of LOWERCASE_MIN_COUNT writings or more, is no ordinary word in lowercase:
+# there it is mostly what a syllable left when its block letters dropped ("th" for "thể", "vt"
+# for "vật", "nh" for "nhà").
+LOWERCASE_RARE_SHARE = 0.2
+LOWERCASE_MIN_COUNT = 20
 # Share of the marked letters of clean Vietnamese that lie in U+1EA0..U+1EF9 (vietnews dev:
 # 193,454 of 380,718).
 BLOCK_SHARE = 0.51
@@ -145,6 +151,8 @@ class Lexicon:
         # seen often (abbreviations, foreign words in common use).
         self.ordinary = frozenset(w for i, w in enumerate(vocab)
                                   if i in self.syllable_set or unigram_log10[i] > RARE_LOG10 and not w.startswith("<"))
+        # The ordinary words that are no syllables: abbreviations, names, foreign words.
+        self._other_words = self.ordinary.difference(vocab[i] for i in self.syllable_ids)
         self._indexes: dict[frozenset[str], CandidateIndex] = {}
         self._unigram_log10 = unigram_log10
 
@@ -156,6 +164,21 @@ class Lexicon:
             got = build_index(self.vocab, self._indexed_ids, channels)
             self._indexes[channels] = got
         return got
+
+    @functools.cached_property
+    def rarely_lowercase(self) -> frozenset[str]:
+        """Ordinary words other than syllables that the corpora (``shape.tsv``) write in
+        lowercase less than LOWERCASE_RARE_SHARE of the time: in lowercase, evidence of damage."""
+        try:
+            shapes = load_shape_table()
+        except (OSError, ValueError):
+            return frozenset()
+        out = []
+        for w in self._other_words:
+            row = shapes.get(w)
+            if row is not None and sum(row) >= LOWERCASE_MIN_COUNT and row[0] < LOWERCASE_RARE_SHARE * sum(row):
+                out.append(w)
+        return frozenset(out)
 
     @functools.cached_property
     def drop_forms(self) -> DropForms:
@@ -246,7 +269,12 @@ class Lexicon:
         suspects: set[str] = set()
         trailing_placeholders = 0
         distinct = set(chunks)
+        # Abbreviations written in lowercase, which the corpora write so rarely ("th", "vt"),
+        # stay to be weighed below (the shape table is read only when a text has such a word).
+        lowercase_rare = distinct & self._other_words and self.rarely_lowercase
         distinct.difference_update(ordinary)  # most chunks: a lowercase word without punctuation
+        if lowercase_rare:
+            distinct.update(lowercase_rare.intersection(chunks))
         for chunk in distinct:
             if "?" in chunk or "\N{REPLACEMENT CHARACTER}" in chunk:
                 # Evidence of placeholders, never of dropped letters ("th?" is not "th").  A "?"
@@ -260,9 +288,11 @@ class Lexicon:
                             unaccented_text and core.isascii() and core in self.stripped_forms):
                         trailing_placeholders += 1
                 continue
-            w = chunk.strip(_EDGE_PUNCT).lower()
+            core = chunk.strip(_EDGE_PUNCT)
+            w = core.lower()
             # Ordinary words include abbreviations and foreign words that clean text uses too.
-            if w in ordinary or not w.isalpha() or is_valid_syllable(w):
+            if w in ordinary and not (lowercase_rare and w in lowercase_rare and core.islower()) \
+                    or not w.isalpha() or is_valid_syllable(w):
                 continue
             suspects.add(chunk)
         nonword_drop = 0
@@ -271,14 +301,24 @@ class Lexicon:
         others: list[tuple[str, int]] = []
         drops: list[tuple[str, int]] = []
         if suspects:
+            rare_drops: list[tuple[str, int]] = []
             for chunk, n in Counter(filter(suspects.__contains__, chunks)).items():
                 core = chunk.strip(_EDGE_PUNCT)
                 w = core.lower()
+                rare = bool(lowercase_rare) and w in lowercase_rare
                 if drop_index is not None and w in drop_index:
-                    nonword_drop += n
-                    drops.append((w, n))
-                elif core.islower():
+                    (rare_drops if rare else drops).append((w, n))
+                elif core.islower() and not rare:
                     others.append((w, n))
+            nonword_drop = sum(n for _, n in drops)
+            # Lowercase abbreviations tell whether a text lost letters when nothing else shows
+            # damage (a short text that lost every block letter: "ngưi này b quên con vt"), not
+            # how often: a text with other non-words, or placeholders, keeps the rates they give.
+            if rare_drops and nonword_drop <= BACKGROUND_NONWORDS * words and (
+                    "placeholder" not in allowed or _count_placeholders(text) + trailing_placeholders
+                    <= BACKGROUND_NONWORDS * words):
+                drops += rare_drops
+                nonword_drop += sum(n for _, n in rare_drops)
         # A long text without a mark misread none (below): its look-alike count is not needed
         # then, nor the index for it (0.15 s).  (The one other reader of the count, the
         # foreign-span search, runs only in a text with a marked letter, which this rules out.)
