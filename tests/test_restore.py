@@ -660,10 +660,12 @@ def test_lowercase_abbreviations_weigh_only_where_nothing_else_shows_damage():
     lexicon = get_lexicon(None)
     assert {"th", "vt", "tp"} <= lexicon.rarely_lowercase
     assert not {"km", "kg", "cm"} & lexicon.rarely_lowercase  # written so in clean text
+    assert not {"t", "v"} & lexicon.rarely_lowercase  # capitals are initials; lowercase, labels
     # Clean text with such units in their usual case, or in lowercase where the corpora write
     # them so, shows no damage.
     for clean in ("Quãng đường dài 5 km, xe chở 20 kg hàng về TP.HCM, theo VT Group và TH True Milk.",
-                  "Ông Trump nói với báo giới tại Nhà Trắng."):
+                  "Ông Trump nói với báo giới tại Nhà Trắng.", "Xem thêm tại mục t của phụ lục.",
+                  "the USB drive, v 2.0 firmware"):
         assert lexicon.estimate(clean, Config()).is_clean
         assert vn_repair.repair(clean) == clean
     # Where other non-words show lost letters, the rate is theirs alone.

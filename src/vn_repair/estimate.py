@@ -51,8 +51,9 @@ BACKGROUND_NONWORDS = 1e-4
 LOOKALIKE_BACKGROUND = 1e-3
 # A non-word the model has seen more often than this (log10 unigram) is no evidence of damage.
 RARE_LOG10 = -6.0
-# An abbreviation the corpora write in lowercase less than this share of the time ("TH", "VT",
-# "NH", "TP"), out of LOWERCASE_MIN_COUNT writings or more, is no ordinary word in lowercase:
+# An abbreviation of two letters or more that the corpora write in lowercase less than this
+# share of the time ("TH", "VT", "NH", "TP"), out of LOWERCASE_MIN_COUNT writings or more, is
+# no ordinary word in lowercase:
 # there it is mostly what a syllable left when its block letters dropped ("th" for "thể", "vt"
 # for "vật", "nh" for "nhà").
 LOWERCASE_RARE_SHARE = 0.2
@@ -176,7 +177,10 @@ class Lexicon:
         out = []
         for w in self._other_words:
             row = shapes.get(w)
-            if row is not None and sum(row) >= LOWERCASE_MIN_COUNT and row[0] < LOWERCASE_RARE_SHARE * sum(row):
+            # Not a single letter: its capital is mostly an initial ("anh T."), and in lowercase it
+            # is a list's or a formula's letter as often as a lost syllable ("mục t", "v 2.0").
+            if len(w) >= 2 and row is not None and sum(row) >= LOWERCASE_MIN_COUNT \
+                    and row[0] < LOWERCASE_RARE_SHARE * sum(row):
                 out.append(w)
         return frozenset(out)
 
