@@ -665,7 +665,12 @@ def test_lowercase_abbreviations_weigh_only_where_nothing_else_shows_damage():
     # them so, shows no damage.
     for clean in ("Quãng đường dài 5 km, xe chở 20 kg hàng về TP.HCM, theo VT Group và TH True Milk.",
                   "Ông Trump nói với báo giới tại Nhà Trắng.", "Xem thêm tại mục t của phụ lục.",
-                  "the USB drive, v 2.0 firmware"):
+                  "the USB drive, v 2.0 firmware",
+                  # Informal writing, domains and text about letters use them in lowercase;
+                  # there block letters do not fall short.
+                  "Cho mình xin số đt nhé, ko thì thôi.", "Tên miền .vn của Việt Nam.",
+                  "Các phụ âm (như th và ph trong tiếng Việt) được ghi bằng hai chữ.",
+                  "Mai là sn em gái mình.", "Ngân sách nn năm nay tăng."):
         assert lexicon.estimate(clean, Config()).is_clean
         assert vn_repair.repair(clean) == clean
     # Where other non-words show lost letters, the rate is theirs alone.

@@ -58,6 +58,10 @@ RARE_LOG10 = -6.0
 # for "vật", "nh" for "nhà").
 LOWERCASE_RARE_SHARE = 0.2
 LOWERCASE_MIN_COUNT = 20
+# Such a word counts only where block letters fall short: under a quarter of BLOCK_SHARE, among
+# this many marked letters or more (clean text has none of the block among 8 marked letters
+# once in 300 texts).
+BLOCK_SHORTFALL_MIN_MARKS = 8
 # Share of the marked letters of clean Vietnamese that lie in U+1EA0..U+1EF9 (vietnews dev:
 # 193,454 of 380,718).
 BLOCK_SHARE = 0.51
@@ -316,9 +320,14 @@ class Lexicon:
                     others.append((w, n))
             nonword_drop = sum(n for _, n in drops)
             # Lowercase abbreviations tell whether a text lost letters when nothing else shows
-            # damage (a short text that lost every block letter: "ngưi này b quên con vt"), not
-            # how often: a text with other non-words, or placeholders, keeps the rates they give.
-            if rare_drops and nonword_drop <= BACKGROUND_NONWORDS * words and (
+            # damage, not how often: a text with other non-words, or placeholders, keeps the
+            # rates they give.  And only where block letters are far fewer than clean text has,
+            # among enough marked letters to tell (a short text that lost them all: "ngưi này b
+            # quên con vt"): informal writing, domains and text about letters use such words
+            # too ("số đt", ".vn", "âm th", "sn em gái").
+            marks = kept_block + kept_marked
+            if rare_drops and nonword_drop <= BACKGROUND_NONWORDS * words \
+                    and marks >= BLOCK_SHORTFALL_MIN_MARKS and 4 * kept_block < BLOCK_SHARE * marks and (
                     "placeholder" not in allowed or _count_placeholders(text) + trailing_placeholders
                     <= BACKGROUND_NONWORDS * words):
                 drops += rare_drops
