@@ -299,10 +299,12 @@ class Lexicon:
             core = chunk.strip(_EDGE_PUNCT)
             w = core.lower()
             # Ordinary words include abbreviations and foreign words that clean text uses too.
-            if w in ordinary and not (lowercase_rare and w in lowercase_rare and core.islower()) \
+            if w in ordinary and not (w in lowercase_rare and core.islower()) \
                     or not w.isalpha() or is_valid_syllable(w):
                 continue
             suspects.add(chunk)
+        background = BACKGROUND_NONWORDS * words
+        placeholders = _count_placeholders(text) + trailing_placeholders if "placeholder" in allowed else 0
         nonword_drop = 0
         # Lowercase non-words no drop explains: look-alike misreadings, or typos.  (Capitalised
         # ones are mostly names, and say nothing about OCR.)
@@ -313,7 +315,7 @@ class Lexicon:
             for chunk, n in Counter(filter(suspects.__contains__, chunks)).items():
                 core = chunk.strip(_EDGE_PUNCT)
                 w = core.lower()
-                rare = bool(lowercase_rare) and w in lowercase_rare
+                rare = w in lowercase_rare
                 if drop_index is not None and w in drop_index:
                     (rare_drops if rare else drops).append((w, n))
                 elif core.islower() and not rare:
@@ -326,10 +328,8 @@ class Lexicon:
             # quên con vt"): informal writing, domains and text about letters use such words
             # too ("số đt", ".vn", "âm th", "sn em gái").
             marks = kept_block + kept_marked
-            if rare_drops and nonword_drop <= BACKGROUND_NONWORDS * words \
-                    and marks >= BLOCK_SHORTFALL_MIN_MARKS and 4 * kept_block < BLOCK_SHARE * marks and (
-                    "placeholder" not in allowed or _count_placeholders(text) + trailing_placeholders
-                    <= BACKGROUND_NONWORDS * words):
+            if rare_drops and nonword_drop <= background and placeholders <= background \
+                    and marks >= BLOCK_SHORTFALL_MIN_MARKS and 4 * kept_block < BLOCK_SHARE * marks:
                 drops += rare_drops
                 nonword_drop += sum(n for _, n in rare_drops)
         # A long text without a mark misread none (below): its look-alike count is not needed
@@ -338,7 +338,6 @@ class Lexicon:
         unmarked = (not kept_block + kept_marked and words >= NO_MARKS_MIN_WORDS
                     and not _NONASCII_LETTER_RE.search(seen))
         nonword_la = 0
-        background = BACKGROUND_NONWORDS * words
         best_fit = False
         unexplained = sum(n for _, n in others)
         foreign: list[tuple[int, int]] = []
@@ -363,9 +362,6 @@ class Lexicon:
                 if nonword_la:
                     nonword_la -= _overlap(in_foreign, (wn for wn in others if wn[0] in la_index))
                 nonword_drop -= _overlap(in_foreign, drops)
-        placeholders = 0
-        if "placeholder" in allowed:
-            placeholders = _count_placeholders(text) + trailing_placeholders
         if placeholders <= background:
             placeholders = 0  # a stray "?x" (a URL's query string, a typo) opens no channel
         if placeholders >= 2 and "lookalike" in allowed:
