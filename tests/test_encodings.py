@@ -354,3 +354,16 @@ def test_placeholder_damage_in_unicode_text_is_not_viqr():
     # "?" for a lost letter next to Vietnamese letters: the restoration engine's job, not VIQR.
     text = "Ngư?i dân cu? tỉnh đã xây d?ng đ?t nư?c, và ông Nguy?n nói th? đó."
     assert fix_encoding(text) == (text, [])
+
+
+def test_placeholder_damage_in_ascii_lines_is_not_viqr():
+    # A line that lost every marked letter is ASCII, but "?" after a consonant ("d?n", "b?ng")
+    # or another "?" ("ng??i") is no VIQR hook: a backtick or a hook after a vowel does not
+    # make it VIQR ("bi?n" is "biến" that lost a letter, not "bỉn").
+    for text in ("Cho bi?n `i` b?ng 0.", "Cho bi?n i b?ng 0.", "Nhi?u ng??i d?n"):
+        assert fix_encoding(text) == (text, [])
+    import vn_repair
+
+    assert vn_repair.repair("Nhi?u ng??i d?n") == "Nhiều người dân"
+    # Real VIQR keeps its reading where a "?" stands for a character it cannot write.
+    assert fix_encoding("Ca'c thi' sinh dda~ dda(ng k?y' du+. thi")[0] == "Các thí sinh đã đăng k?ý dự thi"

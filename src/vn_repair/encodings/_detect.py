@@ -360,6 +360,10 @@ _TIE_ORDER = ("vni", "tcvn3", "viscii", "viqr")
 
 
 _VIETNAMESE_UNICODE = re.compile("[àáâãèéêìíòóôõùúýăđĩũơưạ-ỹÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝĂĐĨŨƠƯ]")
+# A "?" inside a word that VIQR cannot have written: after a consonant or another "?" ("d?n",
+# "b?ng", "ng??i"). VIQR writes the hook after a vowel (or its modifier) only; a code page that
+# lacks a letter leaves "?" wherever the letter stood.
+_PLACEHOLDER_NOT_VIQR = re.compile(f"(?<=[^\\W\\d_{_VN_VOWEL}]|\\?)\\?(?=[^\\W\\d_])")
 
 
 def fix_legacy(line: str) -> str:
@@ -370,6 +374,11 @@ def fix_legacy(line: str) -> str:
         # its "?" after a vowel is a placeholder for a lost letter ("cu?" for "của"), not a hook.
         # Nor was a line with U+FFFD, the mark of bytes that failed to decode ("C\ufffdng an
         # qu?n", Latin-1 letters of cp1252 bytes read as UTF-8).
+        candidates.remove("viqr")
+    elif "viqr" in candidates and "?" in line and _PLACEHOLDER_NOT_VIQR.search(line) \
+            and len(STRONG["viqr"].findall(line.replace("?", " "))) < 2:
+        # Nor a line with a "?" where VIQR puts none, unless other VIQR marks abound: "Nhi?u
+        # ng??i d?n", "Cho bi?n `i` b?ng 0." lost letters to a code page.
         candidates.remove("viqr")
     if not candidates:
         return line
