@@ -752,6 +752,14 @@ def test_english_inside_a_vietnamese_text_is_kept():
         "Cảm ơn bạn nhiều lắm, (big data) và machine learning.")
 
 
+def test_emoticons_keep_their_letters():
+    # A comment that lost letters keeps its faces: ":p" is not "ấp" nor ":v" "về".
+    damaged = "Mình mua đưc 9 cái! :p Mình thích lm :v Hay quá :D, cm ơn bn :-P. Ảnh :Vũ"
+    assert vn_repair.repair(damaged) == (
+        "Mình mua được 9 cái! :p Mình thích lắm :v Hay quá :D, cảm ơn bạn :-P. Ảnh :Vũ")
+    assert ":p Mình" in vn_repair.repair("Mình mua vt 9 cái! :p Mình thích", damage=("drop",))
+
+
 def test_unaccented_words_beside_english_in_a_damaged_text():
     # A lone English word that is a syllable's stripped form ("set" for "sét", "chat" for
     # "chất") does not look Vietnamese, and is no run; a long run of valid syllables takes in

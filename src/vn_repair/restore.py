@@ -77,6 +77,9 @@ _QUOTE_OPENS_RE = re.compile(':\\s?["“«]\\Z')
 _OFFSET = operator.itemgetter(0)
 _QUOTES_OPENING = '"“«'  # what _QUOTE_OPENS_RE ends with: most words need no search
 # The word that ends a stretch of text (letters, placeholders standing for letters).
+# An emoticon opening a chunk: a colon, semicolon or "=", maybe a nose, then one letter,
+# repeated or not, and no letter after it (":p", ":vv", ":-D"; not ":Vũ").
+_EMOTICON_RE = re.compile(r"[:;=][-'^]?([^\W\d_])\1*(?![^\W\d_])")
 _LAST_WORD_RE = re.compile("(?:[^\\W\\d_]|[?\N{REPLACEMENT CHARACTER}])+\\Z")
 
 # Log10 prior cost of reading an unknown word that some channel could have made as a genuine
@@ -801,6 +804,12 @@ class Restorer:
                 toks = [(t.group(), t.lastgroup, t.start()) for t in _TOKEN_RE.finditer(chunk)]
                 if est.placeholder:
                     toks = _merge_edge_placeholders(toks)  # type: ignore[arg-type]
+        if chunk[0] in ":;=":
+            emoticon = _EMOTICON_RE.match(chunk)
+            if emoticon is not None:
+                # ":p", ":v", ":D", ";-)": the letters are part of the face, not a word that
+                # lost letters (":Ấp", ":về"), and read as punctuation.
+                toks = [(t, "punct" if k == "word" and rel < emoticon.end() else k, rel) for t, k, rel in toks]
         items: list[tuple[int, object]] = []
 
         def word(text: str) -> object:
