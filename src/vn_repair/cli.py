@@ -227,7 +227,7 @@ def _build_parser(mode: str) -> _Parser:
     parser.add_argument("--no-fix-encoding", action="store_true",
                         help="leave mojibake and legacy-encoded text alone")
     parser.add_argument("--no-fold-lookalikes", action="store_true",
-                        help="leave look-alike letters (ī, ǎ, Ę, Cyrillic о ...) alone")
+                        help="leave look-alike letters (ī, ǎ, Ę, Cyrillic о, small capital ᴠ ...) alone")
     parser.add_argument("--input-encoding", default="utf-8", metavar="ENC",
                         help="encoding of the input bytes: utf-8 (default), auto (detect per file), "
                              "cp1258, cp1252, latin-1, tcvn3, vni, viscii, viqr")

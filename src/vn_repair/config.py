@@ -66,7 +66,7 @@ class Config:
         ``"keep"`` (default) leaves tone-mark placement as written; ``"old"`` writes "hoà",
         "thuỷ"; ``"new"`` writes "hòa", "thủy".
     ``fold_lookalikes``
-        Fold OCR and font look-alike letters (ī, ǎ, Ę, Cyrillic о ...) back to Vietnamese letters
+        Fold OCR and font look-alike letters (ī, ǎ, Ę, Cyrillic о, small capital ᴠ ...) back to Vietnamese letters
         when that makes a valid syllable.  Default on.
     ``fix_encoding``
         Detect and undo mojibake and legacy Vietnamese encodings (TCVN3, VNI, VISCII, VIQR).

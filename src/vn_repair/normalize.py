@@ -152,12 +152,20 @@ _LATIN_BASES: dict[str, str] = {
     "\N{LATIN CAPITAL LETTER ETH}": "Đ",
     "\N{LATIN CAPITAL LETTER AFRICAN D}": "Đ",
 }
-_BASES = {**_FOREIGN_BASES, **_LATIN_BASES}
+# Small capitals ("ᴠà", "ᴠiết": text dressed up, or mixed against scrapers) read as the
+# lowercase letter; like Cyrillic, only inside a Latin word ("ᴛʀᴀɴɢ" in small capitals is kept).
+_SMALL_CAPITALS: dict[str, str] = {
+    "\u1d00": "a", "\u0299": "b", "\u1d04": "c", "\u1d05": "d", "\u1d07": "e", "\u0262": "g",
+    "\u029c": "h", "\u026a": "i", "\u1d0b": "k", "\u029f": "l", "\u1d0d": "m",
+    "\u0274": "n", "\u1d0f": "o", "\u1d18": "p", "\u0280": "r", "\ua731": "s", "\u1d1b": "t",
+    "\u1d1c": "u", "\u1d20": "v", "\u028f": "y",
+}
+_BASES = {**_FOREIGN_BASES, **_LATIN_BASES, **_SMALL_CAPITALS}
 
 
 def _is_foreign(ch: str) -> bool:
-    """Cyrillic or Greek (the scripts whose look-alikes fold only inside Latin words)."""
-    return "\u0370" <= ch <= "\u052f"
+    """Cyrillic, Greek or a small capital (look-alikes that fold only inside Latin words)."""
+    return "\u0370" <= ch <= "\u052f" or ch in _SMALL_CAPITALS
 
 
 @lru_cache(maxsize=4096)
