@@ -752,6 +752,27 @@ def test_english_inside_a_vietnamese_text_is_kept():
         "Cảm ơn bạn nhiều lắm, (big data) và machine learning.")
 
 
+def test_what_is_kept_across_documents_does_not_change_any_of_them():
+    # Candidates and renderings are kept from one document to the next (a pipeline's records):
+    # under other rates, another tone style asked for, or another style in the document, the
+    # result is what a document alone would get.
+    stripped = "Chung toi mong muon hoa binh va hop tac cung phat trien"
+    docs = [
+        (stripped, {}),
+        (stripped, {"tone_style": "old"}),
+        ("Hội nghị về hoà bình. " + stripped, {}),
+        ("Tổ chức đng ở những đa phương", {}),
+        ("Ngư?i dân Vi?t Nam", {}),
+        ("Tổ chức đng ở những đa phương", {"damage_rate": 0.5}),
+        (stripped, {"tone_style": "new"}),
+    ]
+    forward = [vn_repair.repair(text, **kw) for text, kw in docs]
+    backward = [vn_repair.repair(text, **kw) for text, kw in reversed(docs)][::-1]
+    assert forward == backward
+    assert forward[0] == forward[6] == "Chúng tôi mong muốn hòa bình và hợp tác cùng phát triển"
+    assert "mong muốn hoà bình" in forward[1] and forward[2].endswith("mong muốn hoà bình và hợp tác cùng phát triển")
+
+
 def test_emoticons_keep_their_letters():
     # A comment that lost letters keeps its faces: ":p" is not "ấp" nor ":v" "về".
     damaged = "Mình mua đưc 9 cái! :p Mình thích lm :v Hay quá :D, cm ơn bn :-P. Ảnh :Vũ"

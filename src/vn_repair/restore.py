@@ -118,6 +118,10 @@ MAX_CANDIDATES_DENSE = 16
 PRUNE_DENSE_LOG10 = 6.0
 # Word analyses kept across documents (each a few small arrays); the cache is emptied when full.
 OPTIONS_CACHE_SIZE = 200_000
+# The same for words' candidates under one document's rates (a text's rates are the same as
+# the last one's where its damage is: every stripped line, say), and for restored words as
+# written out.
+CANDIDATES_CACHE_SIZE = 100_000
 # Float cells of trigram tables decoded in one batch (8 bytes each).
 BATCH_CELLS = 4_000_000
 # The same for the exact pass, which holds several arrays the size of its tables.
@@ -193,6 +197,9 @@ class Restorer:
         self._syllable_set = lexicon.syllable_set
         self.ctx = check_decoder_order(int(getattr(model, "order", 3))) - 1
         self._options_cache: dict[tuple[str, bool, frozenset[str] | None, bool], object] = {}
+        self._candidates_cache: dict[tuple[object, ...], object] = {}
+        # (unit, as written, tone style asked for) -> (unit, as restored, first letter lost)
+        self._rendered_cache: dict[tuple[int, str, str], tuple[str, str, bool]] = {}
         # Counts of block letters / marked letters per vocabulary syllable, for ln P(intact),
         # read off UTF-8: a U+1EA0..U+1EF9 letter is E1 BA xx or E1 BB xx (two bytes more than
         # its one character), the other marked letters of a syllable take two bytes (one more).
@@ -396,7 +403,25 @@ class Restorer:
         edit kind), the reading as written first, or None when the word is not open to
         restoration.  Without ``swaps``, a word with marks is open to dropped letters only,
         not to look-alikes.  With ``capitals`` (a word in capitals in a line that is not), each
-        candidate's odds of being written so count too (:attr:`_capitals_log`)."""
+        candidate's odds of being written so count too (:attr:`_capitals_log`).
+
+        Kept across documents with the same rates: a stream of short documents (a pipeline's
+        records, one line each) meets the same words under the same rates over and over."""
+        key = (word, logs.tobytes(), index.channels if index is not None else None, stripped, dense,
+               code_page_split, swaps, capitals)
+        got = self._candidates_cache.get(key, _END)
+        if got is not _END:
+            return got  # type: ignore[return-value]
+        if len(self._candidates_cache) >= CANDIDATES_CACHE_SIZE:
+            self._candidates_cache.clear()
+        result = self._candidates_now(word, logs, index, stripped, dense, code_page_split, swaps, capitals)
+        self._candidates_cache[key] = result
+        return result
+
+    def _candidates_now(self, word: str, logs: np.ndarray, index: CandidateIndex | None, stripped: bool,
+                        dense: bool, code_page_split: bool, swaps: bool, capitals: bool
+                        ) -> tuple[np.ndarray, np.ndarray, str] | None:
+        """:meth:`_candidates` worked out."""
         got = self._options(word, index, stripped, code_page_split)
         if got is None:
             return None
@@ -594,16 +619,24 @@ class Restorer:
             # (unit, as restored, whether its first letter was lost).
             got = rendered.get((unit, written))
             if got is None:
-                word = vocab[unit]
-                if word.startswith("<"):
-                    continue  # a class of the model (<unk>, <num>, <p>): nothing to write
-                if style is None and tone_style_of(word) is not None:
-                    style = _document_style(text, config)
-                if config.tone_style in ("old", "new"):
-                    out = _render(word, written, config.tone_style)  # type: ignore[arg-type]
-                else:  # the placement the damage shows, else the document's
-                    out = _render(_spelling(word, written, style or "new"), written, "new")
-                got = rendered[(unit, written)] = (word, out, _first_letter_lost(written, out))
+                # Across documents too, where the document's tone style plays no part.
+                got = self._rendered_cache.get((unit, written, config.tone_style))
+                if got is None:
+                    word = vocab[unit]
+                    if word.startswith("<"):
+                        continue  # a class of the model (<unk>, <num>, <p>): nothing to write
+                    if style is None and tone_style_of(word) is not None:
+                        style = _document_style(text, config)
+                    if config.tone_style in ("old", "new"):
+                        out = _render(word, written, config.tone_style)  # type: ignore[arg-type]
+                    else:  # the placement the damage shows, else the document's
+                        out = _render(_spelling(word, written, style or "new"), written, "new")
+                    got = (word, out, _first_letter_lost(written, out))
+                    if config.tone_style in ("old", "new") or not has_style_variant(word):
+                        if len(self._rendered_cache) >= CANDIDATES_CACHE_SIZE:
+                            self._rendered_cache.clear()
+                        self._rendered_cache[(unit, written, config.tone_style)] = got
+                rendered[(unit, written)] = got
             word, out, lost = got
             if caps_lines and out != out.upper() and _within(caps_lines, slot.start) \
                     and sum(c.isalpha() for c in written) <= 1 and not any(c.islower() for c in written):
