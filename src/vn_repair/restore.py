@@ -121,7 +121,7 @@ OPTIONS_CACHE_SIZE = 200_000
 # The same for words' candidates under one document's rates (a text's rates are the same as
 # the last one's where its damage is: every stripped line, say), and for restored words as
 # written out.
-CANDIDATES_CACHE_SIZE = 100_000
+CANDIDATES_CACHE_SIZE = 20_000
 # Float cells of trigram tables decoded in one batch (8 bytes each).
 BATCH_CELLS = 4_000_000
 # The same for the exact pass, which holds several arrays the size of its tables.
@@ -198,6 +198,7 @@ class Restorer:
         self.ctx = check_decoder_order(int(getattr(model, "order", 3))) - 1
         self._options_cache: dict[tuple[str, bool, frozenset[str] | None, bool], object] = {}
         self._candidates_cache: dict[tuple[object, ...], object] = {}
+        self._logs_key: tuple[object, bytes] = (None, b"")  # the last rates seen, and their key
         # (unit, as written, tone style asked for) -> (unit, as restored, first letter lost)
         self._rendered_cache: dict[tuple[int, str, str], tuple[str, str, bool]] = {}
         # Counts of block letters / marked letters per vocabulary syllable, for ln P(intact),
@@ -407,25 +408,29 @@ class Restorer:
 
         Kept across documents with the same rates: a stream of short documents (a pipeline's
         records, one line each) meets the same words under the same rates over and over."""
-        key = (word, logs.tobytes(), index.channels if index is not None else None, stripped, dense,
+        options = self._options(word, index, stripped, code_page_split)
+        if options is None:
+            return None  # most words, and known at once
+        # The rates as a key, made once per document (the array is the document's own).
+        memo = self._logs_key
+        if memo[0] is not logs:
+            memo = self._logs_key = (logs, logs.tobytes())
+        key = (word, memo[1], index.channels if index is not None else None, stripped, dense,
                code_page_split, swaps, capitals)
         got = self._candidates_cache.get(key, _END)
         if got is not _END:
             return got  # type: ignore[return-value]
         if len(self._candidates_cache) >= CANDIDATES_CACHE_SIZE:
             self._candidates_cache.clear()
-        result = self._candidates_now(word, logs, index, stripped, dense, code_page_split, swaps, capitals)
+        result = self._candidates_now(options, word, logs, dense, stripped, swaps, capitals)
         self._candidates_cache[key] = result
         return result
 
-    def _candidates_now(self, word: str, logs: np.ndarray, index: CandidateIndex | None, stripped: bool,
-                        dense: bool, code_page_split: bool, swaps: bool, capitals: bool
+    def _candidates_now(self, options: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, str], word: str,
+                        logs: np.ndarray, dense: bool, stripped: bool, swaps: bool, capitals: bool
                         ) -> tuple[np.ndarray, np.ndarray, str] | None:
-        """:meth:`_candidates` worked out."""
-        got = self._options(word, index, stripped, code_page_split)
-        if got is None:
-            return None
-        cands, events, consts, unigram, kind = got
+        """:meth:`_candidates` worked out from the word's ``options`` (:meth:`_options`)."""
+        cands, events, consts, unigram, kind = options
         if not swaps and not word.isascii():
             # Marks lost by typing leave a word with none; a word with marks lost nothing, or
             # letters (the drop channel).
