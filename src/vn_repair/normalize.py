@@ -154,11 +154,11 @@ _LATIN_BASES: dict[str, str] = {
 }
 # Small capitals ("ᴠà", "ᴠiết": text dressed up, or mixed against scrapers) read as the
 # lowercase letter; like Cyrillic, only inside a Latin word ("ᴛʀᴀɴɢ" in small capitals is kept).
+# Those of the phonetic extensions block only (and ꜱ): ɪ, ʏ, ʀ, ɢ, ɴ, ʟ, ʙ, ʜ are IPA letters,
+# and a transcription such as "/haɪ/" or "/tɪn/" is no damaged syllable.
 _SMALL_CAPITALS: dict[str, str] = {
-    "\u1d00": "a", "\u0299": "b", "\u1d04": "c", "\u1d05": "d", "\u1d07": "e", "\u0262": "g",
-    "\u029c": "h", "\u026a": "i", "\u1d0b": "k", "\u029f": "l", "\u1d0d": "m",
-    "\u0274": "n", "\u1d0f": "o", "\u1d18": "p", "\u0280": "r", "\ua731": "s", "\u1d1b": "t",
-    "\u1d1c": "u", "\u1d20": "v", "\u028f": "y",
+    "\u1d00": "a", "\u1d04": "c", "\u1d05": "d", "\u1d07": "e", "\u1d0b": "k", "\u1d0d": "m",
+    "\u1d0f": "o", "\u1d18": "p", "\ua731": "s", "\u1d1b": "t", "\u1d1c": "u", "\u1d20": "v",
 }
 _BASES = {**_FOREIGN_BASES, **_LATIN_BASES, **_SMALL_CAPITALS}
 
