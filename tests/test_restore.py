@@ -123,9 +123,12 @@ _WORDS = ["nhà", "nước", "xây", "dựng", "kinh", "tế", "người", "dân
 
 
 def _reads_as_stripped(words):
-    # Four or more words with marked letters on at most one word in twenty read as text whose
-    # diacritics were stripped ("kinh kinh kinh trong"), which the strip channel restores.
-    return len(words) >= 4 and sum(not c.isascii() for w in words for c in w) <= 0.05 * len(words)
+    # Four or more words with at most one marked letter, or one in twenty words, read as text
+    # whose diacritics were stripped ("kinh kinh kinh trong", "nhà trong trong trong trong":
+    # one stray marked letter is allowed, as "Ð" or "café" in a stripped line), which the
+    # strip channel restores.
+    marked = sum(not c.isascii() for w in words for c in w)
+    return len(words) >= 4 and marked <= max(1, 0.05 * len(words))
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -779,6 +782,8 @@ def test_emoticons_keep_their_letters():
     assert vn_repair.repair(damaged) == (
         "Mình mua được 9 cái! :p Mình thích lắm :v Hay quá :D, cảm ơn bạn :-P. Ảnh :Vũ")
     assert ":p Mình" in vn_repair.repair("Mình mua vt 9 cái! :p Mình thích", damage=("drop",))
+    # A vowel after a spaced colon is a word: "Dia chi :o Ha Noi" is "Địa chỉ :ở Hà Nội".
+    assert vn_repair.repair("Dia chi :o Ha Noi") == "Địa chỉ :ở Hà Nội"
 
 
 def test_unaccented_words_beside_english_in_a_damaged_text():
