@@ -367,3 +367,4 @@ def test_placeholder_damage_in_ascii_lines_is_not_viqr():
     assert vn_repair.repair("Nhi?u ng??i d?n") == "Nhiều người dân"
     # Real VIQR keeps its reading where a "?" stands for a character it cannot write.
     assert fix_encoding("Ca'c thi' sinh dda~ dda(ng k?y' du+. thi")[0] == "Các thí sinh đã đăng k?ý dự thi"
+    assert fix_encoding("Xem ta.i http://abc.com/view.php?id=5")[0] == "Xem tại http://abc.com/view.php?id=5"

@@ -363,6 +363,7 @@ _VIETNAMESE_UNICODE = re.compile("[àáâãèéêìíòóôõùúýăđĩũơư�
 # A "?" inside a word that VIQR cannot have written: after a consonant or another "?" ("d?n",
 # "b?ng", "ng??i"). VIQR writes the hook after a vowel (or its modifier) only; a code page that
 # lacks a letter leaves "?" wherever the letter stood.
+_URLS = re.compile(r"\S*(?:://|www\.|\?[^\s?]*=)\S*")
 _PLACEHOLDER_NOT_VIQR = re.compile(f"(?<=[^\\W\\d_{_VN_VOWEL}]|\\?)\\?(?=[^\\W\\d_])")
 
 
@@ -375,10 +376,11 @@ def fix_legacy(line: str) -> str:
         # Nor was a line with U+FFFD, the mark of bytes that failed to decode ("C\ufffdng an
         # qu?n", Latin-1 letters of cp1252 bytes read as UTF-8).
         candidates.remove("viqr")
-    elif "viqr" in candidates and "?" in line and _PLACEHOLDER_NOT_VIQR.search(line) \
+    elif "viqr" in candidates and "?" in line and _PLACEHOLDER_NOT_VIQR.search(_URLS.sub(" ", line)) \
             and len(STRONG["viqr"].findall(line.replace("?", " "))) < 2:
-        # Nor a line with a "?" where VIQR puts none, unless other VIQR marks abound: "Nhi?u
-        # ng??i d?n", "Cho bi?n `i` b?ng 0." lost letters to a code page.
+        # Nor a line with a "?" where VIQR puts none (an address's query aside: "view.php?id"),
+        # unless other VIQR marks abound: "Nhi?u ng??i d?n", "Cho bi?n `i` b?ng 0." lost
+        # letters to a code page.
         candidates.remove("viqr")
     if not candidates:
         return line
