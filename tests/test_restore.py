@@ -776,6 +776,18 @@ def test_what_is_kept_across_documents_does_not_change_any_of_them():
     assert "mong muốn hoà bình" in forward[1] and forward[2].endswith("mong muốn hoà bình và hợp tác cùng phát triển")
 
 
+def test_an_edit_is_labelled_by_the_reading_chosen():
+    # "va" is open to dropped letters ("vừa") and look-alikes ("và", its tone lost): the
+    # reading chosen names the edit's kind.
+    result = vn_repair.repair_and_explain(
+        "Tình hình thé giói hiện nay rt phc tp va ngưòi dân đưc hưởng lợi nhiu tù chính sách mói.")
+    assert result.text == ("Tình hình thế giới hiện nay rất phức tạp và người dân được hưởng lợi nhiều từ "
+                           "chính sách mới.")
+    kinds = {e.before: e.kind for e in result.edits}
+    assert kinds["va"] == kinds["thé"] == "look-alike" and kinds["rt"] == kinds["đưc"] == "dropped-letter"
+    assert all(type(e.kind) is str for e in result.edits)
+
+
 def test_emoticons_keep_their_letters():
     # A comment that lost letters keeps its faces: ":p" is not "ấp" nor ":v" "về".
     damaged = "Mình mua đưc 9 cái! :p Mình thích lm :v Hay quá :D, cm ơn bn :-P. Ảnh :Vũ"

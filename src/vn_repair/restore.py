@@ -152,6 +152,13 @@ LAYOUT_GAP_PRIOR = (1.0, 49.0)
 FOREIGN_NAME_THRESHOLD = 0.99
 
 
+class _MixedKind(str):
+    """The edit kind of a word open to dropped letters and look-alikes ("dropped-letter"), with
+    the kind of each of its candidates' readings in ``labels``."""
+
+    labels: tuple[str, ...]
+
+
 class _Slot:
     """A word token open to restoration, with its candidates."""
 
@@ -465,6 +472,13 @@ class Restorer:
         kept = np.count_nonzero(keep)
         if kept <= 1:
             return None
+        if kind == "dropped-letter" and events[:, LOOKALIKE].any():
+            # Open to look-alikes too: an edit is labelled by the reading chosen ("chit" ->
+            # "chít" is a look-alike, "chiết" a dropped letter), the word keeps its kind.
+            misread = (events[:, LOOKALIKE] > 0) & (events[:, DROP] == 0)
+            if misread[keep].any():
+                kind = _MixedKind(kind)
+                kind.labels = tuple("look-alike" if m else "dropped-letter" for m in misread[keep])
         if kept == len(cands):
             return cands, chan, kind
         return cands[keep], chan[keep], kind
@@ -595,6 +609,7 @@ class Restorer:
         chosen: dict[int, int] = {}  # restored slots (by id) → the unit chosen (for the gaps)
         restored: dict[int, tuple[_Slot, str, str, float]] = {}  # by offset: slot, unit, output, posterior
         lost_first: set[int] = set()  # offsets of restored words whose first letter was lost
+        labels: dict[int, str] = {}  # by offset: the edit kind of the reading chosen, where it varies
         rendered: dict[tuple[int, str], tuple[str, str, bool]] = {}
         vocab = self.vocab
         for slot, best, conf in decided:
@@ -649,6 +664,8 @@ class Restorer:
                 out = out.upper()  # a headline, "QUYT ĐNH V VIC", "V? VI?C": "VỀ", not "Về"
                 lost = _first_letter_lost(written, out)
             restored[slot.start] = (slot, word, out, conf)
+            if slot.kind.__class__ is _MixedKind:
+                labels[slot.start] = slot.kind.labels[best]  # type: ignore[attr-defined]
             if lost:
                 lost_first.add(slot.start)
         # Words that vanished whole go back first: a word after one put back at the start of a
@@ -665,7 +682,7 @@ class Restorer:
                 restored[start] = (slot, word, out[:1].upper() + out[1:], conf)
         for slot, _word, out, conf in restored.values():
             if out != slot.text:
-                edits.append((slot.start, slot.text, out, slot.kind, conf))
+                edits.append((slot.start, slot.text, out, labels.get(slot.start) or str(slot.kind), conf))
         edits.sort(key=_OFFSET)
         return edits
 
