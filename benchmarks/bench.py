@@ -320,10 +320,21 @@ def measure(tool: str, python: str, clean: str, kind: str, work: Path, args: arg
     if tool == "vn-repair":
         # The whole job as a user runs it: one fresh process reading the file from stdin,
         # start-up and model load included.
-        whole = run_measured(vn_repair_cold_cmd(args.model), stdin=src.read_bytes(), timeout=args.timeout)
-        if whole["returncode"] == 0 and not whole["timed_out"]:
-            row["process_s"] = round(whole["wall_s"], 3)
-            row["process_mb_per_s"] = round(info["input_mb"] / whole["wall_s"], 3)
+        # Several runs, the best and the median reported: on a shared machine the same run
+        # varies by a third from minute to minute, and only ever upwards.
+        walls = []
+        for _ in range(max(1, args.process_runs)):
+            whole = run_measured(vn_repair_cold_cmd(args.model), stdin=src.read_bytes(), timeout=args.timeout)
+            if whole["returncode"] != 0 or whole["timed_out"]:
+                break
+            walls.append(whole["wall_s"])
+        if walls and len(walls) == max(1, args.process_runs):
+            best, median = min(walls), statistics.median(walls)
+            row["process_s"] = round(best, 3)
+            row["process_mb_per_s"] = round(info["input_mb"] / best, 3)
+            row["process_s_median"] = round(median, 3)
+            row["process_mb_per_s_median"] = round(info["input_mb"] / median, 3)
+            row["process_runs"] = len(walls)
     output = dst.read_text(encoding="utf-8")
     output, spacing = respace_text(damaged, output)
     row["spacing"] = spacing
@@ -383,6 +394,14 @@ def _pct(x: float | None) -> str:
     return "–" if x is None else f"{100 * x:.1f}%"
 
 
+def _process(row: dict[str, Any]) -> str:
+    """MB/s whole process: the best run, and the median in brackets when there were several."""
+    best = _fmt(row.get("process_mb_per_s"))
+    if row.get("process_runs", 1) > 1:
+        return f"{best} ({_fmt(row.get('process_mb_per_s_median'))})"
+    return best
+
+
 def markdown(result: dict[str, Any]) -> str:
     m = result["machine"]
     lines = [
@@ -393,8 +412,9 @@ def markdown(result: dict[str, Any]) -> str:
          f"vn-repair {m['vn_repair']} at {m['commit']}, {m['date']}; model {result['model'] or 'embedded'}."),
         (f"Damage rate {result['rate']} (sparse, drop-any, placeholder, lookalike), seed {result['seed']}; "
          "each run is a fresh process; MB/s = input MB (UTF-8) / seconds of the repair call alone; "
-         "MB/s whole process = input MB / wall time of one `vn-repair < FILE` run, start-up and model load "
-         "included (with vn_repair's bytecode compiled first, as an installed copy has it)."),
+         "MB/s whole process = input MB / wall time of a `vn-repair < FILE` run, start-up and model load "
+         "included (with vn_repair's bytecode compiled first, as an installed copy has it): the best of "
+         f"--process-runs runs ({result.get('process_runs', 1)}), and their median in brackets."),
         "",
     ]
     for corpus in result["corpora"]:
@@ -413,7 +433,7 @@ def markdown(result: dict[str, Any]) -> str:
             wrong = ex["wrong_fixes"] / ex["damaged_tokens"] if ex["damaged_tokens"] else None
             lines.append(
                 f"| {r['tool']} {r['version']} | {r['kind']} | {_fmt(r['mb_per_s'])} | {_fmt(ratio, '.3g')} "
-                f"| {_fmt(r['load_s'])} | {_fmt(r.get('process_mb_per_s'))} | {_fmt(r['peak_rss_mb'], '.0f')} "
+                f"| {_fmt(r['load_s'])} | {_process(r)} | {_fmt(r['peak_rss_mb'], '.0f')} "
                 f"| {_pct(ex['recall'])} | {_pct(wrong)} "
                 f"| {_fmt(ex['broken_per_10k'], '.1f')} | {_pct(ex['error_reduction'])} | {_pct(lo['recall'])} "
                 f"| {r['failed_lines']} |")
@@ -462,6 +482,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-competitors", action="store_true")
     ap.add_argument("--only", help="comma-separated subset of tools to run: vn-repair,nfc,pyvi,underthesea,ftfy")
     ap.add_argument("--repeat", type=int, default=5, help="cold-start runs per tool (default 5)")
+    ap.add_argument("--process-runs", type=int, default=3,
+                    help="whole-process runs of vn-repair per input: the best and the median are reported (default 3)")
     ap.add_argument("--timeout", type=float, default=1800.0, help="seconds per measured run")
     ap.add_argument("--show", type=int, default=0, help="keep the N most frequent mistakes per run in JSON")
     ap.add_argument("--json", type=Path, help="write the full results here")
@@ -498,6 +520,7 @@ def main(argv: list[str] | None = None) -> int:
         competitors = ensure_venv(args.venv, notes)
     venv_py = str(args.venv / "bin" / "python")
     result: dict[str, Any] = {"machine": machine(), "rate": args.rate, "seed": args.seed,
+                              "process_runs": max(1, args.process_runs),
                               "model": str(args.model) if args.model else None,
                               "limit_lines": args.limit_lines, "competitors": competitors,
                               "corpora": [], "cold_start": {}, "notes": notes}
