@@ -280,9 +280,10 @@ class Lexicon:
         # Abbreviations written in lowercase, which the corpora write so rarely ("th", "vt"),
         # stay to be weighed below (the shape table is read only when a text has such a word).
         lowercase_rare = distinct & self._other_words and self.rarely_lowercase
+        rare_here = lowercase_rare & distinct if lowercase_rare else None
         distinct.difference_update(ordinary)  # most chunks: a lowercase word without punctuation
-        if lowercase_rare:
-            distinct.update(lowercase_rare.intersection(chunks))
+        if rare_here:
+            distinct.update(rare_here)
         for chunk in distinct:
             if "?" in chunk or "\N{REPLACEMENT CHARACTER}" in chunk:
                 # Evidence of placeholders, never of dropped letters ("th?" is not "th").  A "?"
