@@ -76,11 +76,11 @@ _LN10 = math.log(10.0)
 _QUOTE_OPENS_RE = re.compile(':\\s?["“«]\\Z')
 _OFFSET = operator.itemgetter(0)
 _QUOTES_OPENING = '"“«'  # what _QUOTE_OPENS_RE ends with: most words need no search
-# The word that ends a stretch of text (letters, placeholders standing for letters).
 # An emoticon opening a chunk: a colon, semicolon or "=", maybe a nose, then one ASCII
 # consonant, repeated or not, and no letter after it (":p", ":vv", ":-D"; not ":Vũ").  Not a
 # vowel: after a colon set off by a space, "o", "a", "y" are as likely "ở", "à", "ý" stripped.
 _EMOTICON_RE = re.compile(r"[:;=][-'^]?([b-df-hj-np-tv-xzB-DF-HJ-NP-TV-XZ])\1*(?![^\W\d_])")
+# The word that ends a stretch of text (letters, placeholders standing for letters).
 _LAST_WORD_RE = re.compile("(?:[^\\W\\d_]|[?\N{REPLACEMENT CHARACTER}])+\\Z")
 
 # Log10 prior cost of reading an unknown word that some channel could have made as a genuine

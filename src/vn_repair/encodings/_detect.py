@@ -360,10 +360,11 @@ _TIE_ORDER = ("vni", "tcvn3", "viscii", "viqr")
 
 
 _VIETNAMESE_UNICODE = re.compile("[àáâãèéêìíòóôõùúýăđĩũơưạ-ỹÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝĂĐĨŨƠƯ]")
+# Addresses, whose query strings ("view.php?id=5") hold a "?" after any letter.
+_URLS = re.compile(r"\S*(?:://|www\.|\?[^\s?]*=)\S*")
 # A "?" inside a word that VIQR cannot have written: after a consonant or another "?" ("d?n",
 # "b?ng", "ng??i"). VIQR writes the hook after a vowel (or its modifier) only; a code page that
 # lacks a letter leaves "?" wherever the letter stood.
-_URLS = re.compile(r"\S*(?:://|www\.|\?[^\s?]*=)\S*")
 _PLACEHOLDER_NOT_VIQR = re.compile(f"(?<=[^\\W\\d_{_VN_VOWEL}]|\\?)\\?(?=[^\\W\\d_])")
 
 
